@@ -1,0 +1,442 @@
+"""CallSession: the sans-I/O state machine of one call.
+
+Audio (or voice activity) and transcripts go in; transcription requests,
+nudges, kudos and transcript segments come out. The session never touches a
+socket, a thread or a clock: its clock is the number of frames consumed from
+*both* channels, so a live call, a file replayed at any speed and a transcript
+all give the same decisions.
+
+Typical driver loop (see ``service/pipeline.py``)::
+
+    session.receive_audio("agent", pcm)        # any chunk size
+    for request in session.transcription_requests():
+        ...  # decode, then session.receive_transcript(request, text, language)
+    for item in session.events_to_send():
+        ...  # publish
+    session.finish()                          # end of call
+    result = session.result()
+
+Ordering rule for text: rules see transcripts in the order their utterances
+closed, and their clock never runs ahead of an utterance still being decoded.
+So a slow decoder delays text nudges in wall time but never changes *what*
+fires or the call time ``t`` it is stamped with.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Protocol, Sequence
+
+import numpy as np
+
+from .dynamics import DynamicsSettings, TalkMetrics, TurnDynamics, talk_metrics
+from .events import (
+    SPEAKERS,
+    DeadAir,
+    Evidence,
+    HoldAnnounced,
+    Interruption,
+    Kudos,
+    Nudge,
+    Severity,
+    Speaker,
+    TranscriptSegment,
+)
+from .gate import GateSettings, NudgeGate
+from .ring import AudioRing
+from .vad import FrameClassifier, SegmentClosed, SegmentOpened, TurnTracker, VadSettings
+
+__all__ = [
+    "CallSession",
+    "SessionSettings",
+    "UtteranceSettings",
+    "TranscriptionRequest",
+    "SessionResult",
+    "Rules",
+]
+
+_RING_MARGIN_S = 10.0  # extra audio kept beyond the longest utterance, for channels that run ahead
+
+
+@dataclass(frozen=True, slots=True)
+class UtteranceSettings:
+    pre_roll_s: float
+    post_roll_s: float
+    partial_every_s: float
+    max_utterance_s: float
+    min_utterance_s: float
+
+    @classmethod
+    def from_config(cls, config: dict) -> "UtteranceSettings":
+        u = config["utterances"]
+        return cls(
+            pre_roll_s=float(u["pre_roll_s"]),
+            post_roll_s=float(u["post_roll_s"]),
+            partial_every_s=float(u["partial_every_s"]),
+            max_utterance_s=float(u["max_utterance_s"]),
+            min_utterance_s=float(u["min_utterance_s"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSettings:
+    vad: VadSettings
+    dynamics: DynamicsSettings
+    gate: GateSettings
+    utterances: UtteranceSettings
+    interruption_severity: Severity
+    dead_air_severity: Severity
+
+    @classmethod
+    def from_config(cls, config: dict) -> "SessionSettings":
+        return cls(
+            vad=VadSettings.from_config(config),
+            dynamics=DynamicsSettings.from_config(config),
+            gate=GateSettings.from_config(config),
+            utterances=UtteranceSettings.from_config(config),
+            interruption_severity=config["nudges"]["interruption_severity"],
+            dead_air_severity=config["nudges"]["dead_air_severity"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptionRequest:
+    """Audio of one utterance (or of its first part, for a partial) to transcribe.
+
+    ``issued_at`` is the call time the request was made: the utterance's close
+    for a final, the moment of the partial otherwise. Text rules act at that
+    call time, whatever the decoder's speed.
+    """
+
+    utterance_id: int
+    speaker: Speaker
+    start: float
+    end: float
+    audio: np.ndarray = field(repr=False)  # float32 mono at the engine rate
+    partial: bool
+    issued_at: float
+
+
+class Rules(Protocol):
+    """What the session needs from the coaching rules (``service.coaching.CoachingEngine``)."""
+
+    def on_transcript(self, seg: TranscriptSegment, now: float) -> list[Nudge | Kudos | HoldAnnounced]: ...
+
+    def on_interruption(self, ev: Interruption) -> None: ...
+
+    def advance(self, now: float) -> list[Nudge | Kudos]: ...
+
+    def finish(self, now: float) -> list[Nudge | Kudos]: ...
+
+    def customer_distressed(self, now: float) -> bool: ...
+
+
+MessageLookup = Callable[[str, str], str]  # (kind, variant) -> message in the display language
+
+
+@dataclass(frozen=True, slots=True)
+class SessionResult:
+    duration: float
+    transcript: list[TranscriptSegment]
+    nudges: list[Nudge]
+    kudos: list[Kudos]
+    metrics: TalkMetrics
+    agent_wpm: float
+    customer_wpm: float
+    suppressed: dict[str, int]
+
+
+@dataclass(slots=True)
+class _Utterance:
+    id: int
+    start_frame: int
+    next_partial_frame: int
+
+
+class CallSession:
+    """One call's engine. See the module docstring for the calling pattern."""
+
+    def __init__(
+        self,
+        settings: SessionSettings,
+        *,
+        rules: Rules | None = None,
+        messages: MessageLookup | None = None,
+        transcribe: bool = True,
+    ) -> None:
+        self.settings = settings
+        vad = settings.vad
+        self._frame_samples = vad.frame_samples
+        self._frame_s = vad.frame_s
+        self._rate = vad.sample_rate
+        self._classifier = FrameClassifier(vad)
+        self._trackers = {s: TurnTracker(vad.min_speech_frames, vad.hangover_frames) for s in SPEAKERS}
+        self._dynamics = TurnDynamics(settings.dynamics, vad.frame_s)
+        self._gate = NudgeGate(settings.gate)
+        self._rules = rules
+        self._messages = messages
+        self._transcribe = transcribe
+        u = settings.utterances
+        ring_s = u.max_utterance_s + u.pre_roll_s + u.post_roll_s + vad.hangover_s + _RING_MARGIN_S
+        self._rings = {s: AudioRing(int(ring_s * self._rate)) for s in SPEAKERS}
+        self._remainder = {s: np.zeros(0, dtype=np.int16) for s in SPEAKERS}
+        self._flags: dict[Speaker, deque[bool]] = {s: deque() for s in SPEAKERS}
+        self._frames = 0
+        self._utterances: dict[Speaker, _Utterance | None] = {s: None for s in SPEAKERS}
+        self._utterance_ids = itertools.count(1)
+        self._partial_frames = (
+            max(1, round(u.partial_every_s / vad.frame_s)) if u.partial_every_s > 0 else 0
+        )
+        self._max_utt_frames = max(1, round(u.max_utterance_s / vad.frame_s))
+        self._min_utt_frames = round(u.min_utterance_s / vad.frame_s)
+        self._requests: list[TranscriptionRequest] = []
+        self._pending_finals: dict[int, float] = {}  # utterance id -> issued_at
+        self._ready: list[tuple[float, int, TranscriptSegment]] = []  # heap by issued_at
+        self._ready_seq = itertools.count()
+        self._rules_clock = 0.0
+        self._out: list[Nudge | Kudos | TranscriptSegment] = []
+        self._nudges: list[Nudge] = []
+        self._kudos: list[Kudos] = []
+        self._transcript: list[TranscriptSegment] = []
+        self._finished = False
+        self._rules_finished = False
+
+    # -- inputs -------------------------------------------------------------------------
+
+    @property
+    def now(self) -> float:
+        """Call time: frames consumed from both channels."""
+        return self._frames * self._frame_s
+
+    @property
+    def finished(self) -> bool:
+        return self._finished
+
+    def receive_audio(self, speaker: Speaker, pcm: np.ndarray) -> None:
+        """Add int16 mono samples at the engine rate for one party (any chunk size)."""
+        self._check_open()
+        pcm = np.asarray(pcm, dtype=np.int16)
+        self._rings[speaker].write(pcm)
+        buf = np.concatenate((self._remainder[speaker], pcm)) if self._remainder[speaker].size else pcm
+        whole = buf.size // self._frame_samples * self._frame_samples
+        self._remainder[speaker] = buf[whole:].copy()
+        if whole:
+            frames = buf[:whole].reshape(-1, self._frame_samples)
+            self._flags[speaker].extend(self._classifier.classify(frames))
+        self._run_frames()
+
+    def receive_activity(self, speaker: Speaker, voiced: Sequence[bool]) -> None:
+        """Add per-frame voice decisions directly (transcript replay: no audio, no VAD)."""
+        self._check_open()
+        self._flags[speaker].extend(bool(v) for v in voiced)
+        self._run_frames()
+
+    def receive_transcript(self, request: TranscriptionRequest, text: str, language: str) -> None:
+        """The words of a request made by :meth:`transcription_requests`."""
+        text = text.strip()
+        if not request.partial:
+            self._pending_finals.pop(request.utterance_id, None)
+        elif request.issued_at < self._rules_clock or request.utterance_id not in self._open_utterance_ids():
+            return  # a stale partial: its utterance already moved on
+        if text:
+            seg = TranscriptSegment(
+                request.speaker, request.start, request.end, text, language, not request.partial, request.utterance_id
+            )
+            heapq.heappush(self._ready, (request.issued_at, next(self._ready_seq), seg))
+        self._release_transcripts()
+
+    def receive_segment(self, seg: TranscriptSegment, at: float) -> None:
+        """A ready-made transcript segment (transcript replay), known at call time ``at``."""
+        heapq.heappush(self._ready, (at, next(self._ready_seq), seg))
+        self._release_transcripts()
+
+    def set_rules(self, rules: Rules | None) -> None:
+        self._rules = rules
+
+    def finish(self) -> None:
+        """End of call: close open turns (their final requests are issued now)."""
+        if self._finished:
+            return
+        for speaker in SPEAKERS:
+            utt = self._utterances[speaker]
+            tracker = self._trackers[speaker]
+            if utt is not None and tracker.active:
+                self._request(speaker, utt, tracker.last_voiced_end_frame, partial=False)
+            self._utterances[speaker] = None
+        self._dynamics.close(self._trackers)
+        self._finished = True
+        self._release_transcripts()
+
+    # -- outputs ------------------------------------------------------------------------
+
+    def transcription_requests(self) -> list[TranscriptionRequest]:
+        out, self._requests = self._requests, []
+        return out
+
+    def events_to_send(self) -> list[Nudge | Kudos | TranscriptSegment]:
+        out, self._out = self._out, []
+        return out
+
+    @property
+    def pending_transcriptions(self) -> int:
+        return len(self._pending_finals)
+
+    def live_metrics(self) -> dict:
+        """Metrics so far (open turns clipped at now), for the live state topic."""
+        return self._metrics(open_segments=True).to_dict()
+
+    def result(self) -> SessionResult:
+        """Everything the report needs; call after :meth:`finish` and the last transcripts."""
+        metrics = self._metrics(open_segments=False)
+        words = {s: sum(len(seg.text.split()) for seg in self._transcript if seg.speaker == s) for s in SPEAKERS}
+        return SessionResult(
+            duration=self.now,
+            transcript=sorted(self._transcript, key=lambda s: (s.start, s.speaker)),
+            nudges=sorted(self._nudges, key=lambda n: n.t),
+            kudos=sorted(self._kudos, key=lambda k: k.t),
+            metrics=metrics,
+            agent_wpm=_wpm(words["agent"], metrics.agent_talk_s),
+            customer_wpm=_wpm(words["customer"], metrics.customer_talk_s),
+            suppressed=dict(self._gate.suppressed),
+        )
+
+    # -- frame loop ---------------------------------------------------------------------
+
+    def _run_frames(self) -> None:
+        agent, customer = self._flags["agent"], self._flags["customer"]
+        while agent and customer:
+            self._step(agent.popleft(), customer.popleft())
+
+    def _step(self, agent_voiced: bool, customer_voiced: bool) -> None:
+        k = self._frames
+        self._frames += 1
+        boundaries = {
+            "agent": self._trackers["agent"].step(agent_voiced),
+            "customer": self._trackers["customer"].step(customer_voiced),
+        }
+        for speaker in SPEAKERS:
+            self._track_utterance(speaker, boundaries[speaker], k)
+        for event in self._dynamics.step(k, self._trackers, boundaries):
+            self._on_dynamics(event)
+        if self._rules is not None and not self._pending_finals:
+            self._advance_rules(self.now)
+
+    def _track_utterance(self, speaker: Speaker, boundary: SegmentOpened | SegmentClosed | None, k: int) -> None:
+        if not self._transcribe:
+            return
+        utt = self._utterances[speaker]
+        if isinstance(boundary, SegmentOpened):
+            self._utterances[speaker] = _Utterance(
+                next(self._utterance_ids), boundary.start_frame, boundary.start_frame + self._partial_frames
+            )
+        elif isinstance(boundary, SegmentClosed) and utt is not None:
+            self._request(speaker, utt, boundary.end_frame, partial=False)
+            self._utterances[speaker] = None
+        elif utt is not None and self._trackers[speaker].active:
+            if k + 1 - utt.start_frame >= self._max_utt_frames:
+                self._request(speaker, utt, k + 1, partial=False)
+                self._utterances[speaker] = _Utterance(next(self._utterance_ids), k + 1, k + 1 + self._partial_frames)
+            elif self._partial_frames and k + 1 >= utt.next_partial_frame:
+                self._request(speaker, utt, k + 1, partial=True)
+                utt.next_partial_frame += self._partial_frames
+
+    def _request(self, speaker: Speaker, utt: _Utterance, end_frame: int, *, partial: bool) -> None:
+        if end_frame - utt.start_frame < self._min_utt_frames:
+            return
+        u = self.settings.utterances
+        start, end = utt.start_frame * self._frame_s, end_frame * self._frame_s
+        first = max(0, int((start - u.pre_roll_s) * self._rate))
+        last = int((end + u.post_roll_s) * self._rate)
+        audio = self._rings[speaker].read(first, last).astype(np.float32) / 32768.0
+        request = TranscriptionRequest(utt.id, speaker, start, end, audio, partial, self.now)
+        if not partial:
+            self._pending_finals[utt.id] = request.issued_at
+        self._requests.append(request)
+
+    def _open_utterance_ids(self) -> set[int]:
+        return {u.id for u in self._utterances.values() if u is not None}
+
+    # -- decisions ----------------------------------------------------------------------
+
+    def _on_dynamics(self, event: Interruption | DeadAir) -> None:
+        if isinstance(event, Interruption):
+            if self._rules is not None:
+                self._rules.on_interruption(event)
+            if event.by != "agent":
+                return  # counted in the metrics; the agent is not coached for being talked over
+            severity = self.settings.interruption_severity
+            if self._rules is not None and self._rules.customer_distressed(event.t):
+                severity = "alert"
+            self._emit(Nudge("interruption", event.t, "agent", severity, Evidence(event.overlap_start, event.t)))
+        else:
+            variant = "after_hold" if event.after_hold else ""
+            evidence = Evidence(event.silence_start, event.t)
+            self._emit(Nudge("dead_air", event.t, "agent", self.settings.dead_air_severity, evidence, variant=variant))
+
+    def _release_transcripts(self) -> None:
+        """Hand transcripts to the rules in close order, never past an undecoded final."""
+        while self._ready:
+            at, _, seg = self._ready[0]
+            if self._pending_finals and at > min(self._pending_finals.values()):
+                break
+            heapq.heappop(self._ready)
+            if seg.final:
+                self._transcript.append(seg)
+                self._out.append(seg)
+            if self._rules is not None:
+                self._advance_rules(at)
+                self._handle_rule_outputs(self._rules.on_transcript(seg, max(at, self._rules_clock)))
+        if self._rules is not None and not self._pending_finals:
+            self._advance_rules(self.now)
+            if self._finished and not self._ready and not self._rules_finished:
+                self._rules_finished = True
+                self._handle_rule_outputs(self._rules.finish(self.now))
+
+    def _advance_rules(self, t: float) -> None:
+        if t < self._rules_clock:
+            return
+        self._rules_clock = t
+        self._handle_rule_outputs(self._rules.advance(t))
+
+    def _handle_rule_outputs(self, items: Iterable[Nudge | Kudos | HoldAnnounced]) -> None:
+        for item in items:
+            if isinstance(item, HoldAnnounced):
+                self._dynamics.announce_hold(item.t)
+            else:
+                self._emit(item)
+
+    def _emit(self, item: Nudge | Kudos) -> None:
+        if not self._gate.admit(item):
+            return
+        if self._messages is not None and not item.message:
+            variant = item.variant if isinstance(item, Nudge) else ""
+            item = _with_message(item, self._messages(item.kind, variant))
+        (self._nudges if isinstance(item, Nudge) else self._kudos).append(item)
+        self._out.append(item)
+
+    def _metrics(self, *, open_segments: bool) -> TalkMetrics:
+        trackers = self._trackers if open_segments else None
+        return talk_metrics(
+            self._dynamics.segments("agent", trackers),
+            self._dynamics.segments("customer", trackers),
+            self._dynamics.interruptions,
+            self._dynamics.dead_air_gap_starts(),
+            self.now,
+        )
+
+    def _check_open(self) -> None:
+        if self._finished:
+            raise RuntimeError("the call has finished; no more input is accepted")
+
+
+def _with_message(item: Nudge | Kudos, message: str) -> Nudge | Kudos:
+    if isinstance(item, Nudge):
+        return Nudge(item.kind, item.t, item.speaker, item.severity, item.evidence, message, item.variant)
+    return Kudos(item.kind, item.t, item.evidence, message)
+
+
+def _wpm(words: int, talk_s: float) -> float:
+    return round(words * 60.0 / talk_s, 1) if talk_s > 0 else 0.0
