@@ -1,0 +1,215 @@
+"""One call end to end: CallSession + transcription + coaching rules + an output sink.
+
+The same pipeline serves every source (live WebSocket calls, recordings, paced
+coaching replays, transcripts); only who feeds it and how transcription runs
+differ:
+
+* ``transcriber=`` (replay at full speed): each utterance is decoded the moment
+  it closes, on the caller's thread. Results do not depend on machine speed.
+* ``asr=`` (live, paced replay): jobs go to the process-wide
+  :class:`~service.asr.DecodeScheduler`; results come back on its worker
+  thread, are queued, and applied on the owner thread by :meth:`poll` (also
+  run by every :meth:`feed`). The session is only ever touched by one thread.
+
+Either way the call times in the report are the same, because the session
+stamps text decisions with the call time the utterance closed.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from .asr import AsrSettings, DecodeJob, DecodeScheduler, LanguageTracker, Transcriber, TranscriptionResult
+from .coaching import CoachingEngine, CoachingSettings, MessageCatalog
+from .core import CallSession, Kudos, Nudge, SessionSettings, Speaker, TranscriptionRequest, TranscriptSegment
+from .replay.report import build_report
+
+__all__ = ["CallInfo", "CallSink", "CallPipeline"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class CallInfo:
+    call_id: str
+    agent_id: str = ""
+    source: str = "replay"
+    language: str | None = None  # configured call language; None = detect
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+class CallSink(Protocol):
+    """Receives a call's outputs as JSON-ready dicts, on the pipeline's owner thread."""
+
+    def call_started(self, info: CallInfo) -> None: ...
+
+    def nudge(self, info: CallInfo, nudge: dict) -> None: ...
+
+    def kudos(self, info: CallInfo, kudos: dict) -> None: ...
+
+    def transcript(self, info: CallInfo, segment: dict) -> None: ...
+
+    def state(self, info: CallInfo, state: dict) -> None: ...
+
+    def call_ended(self, info: CallInfo, report: dict) -> None: ...
+
+
+class CallPipeline:
+    """Feed audio (or activity and segments), get sink callbacks and a report."""
+
+    def __init__(
+        self,
+        config: dict,
+        info: CallInfo,
+        *,
+        asr: DecodeScheduler | None = None,
+        transcriber: Transcriber | None = None,
+        sink: CallSink | None = None,
+        source: str = "",
+    ) -> None:
+        if asr is not None and transcriber is not None:
+            raise ValueError("give either a shared scheduler (asr=) or a transcriber, not both")
+        self.info = info
+        self._config = config
+        self._source = source or info.source
+        self._asr = asr
+        self._transcriber = transcriber
+        self._sink = sink
+        asr_settings = AsrSettings.from_config(config["asr"])
+        self._tracker = LanguageTracker(asr_settings, configured=info.language)
+        self._finish_timeout_s = float(config["live"]["finish_timeout_s"])
+        self._state_every_s = float(config["live"]["state_every_s"])
+        self._next_state_at = self._state_every_s
+        self._display_language = config["nudges"]["display_language"]
+        self._catalog = MessageCatalog.load()
+        self._rules = CoachingEngine(CoachingSettings.from_config(config["coaching"]), language=info.language or "en")
+        self._rules_language = info.language or ""
+        self.session = CallSession(
+            SessionSettings.from_config(config),
+            rules=self._rules,
+            messages=self._message,
+            transcribe=asr is not None or transcriber is not None,
+        )
+        self._results: queue.SimpleQueue[tuple[TranscriptionRequest, TranscriptionResult | None]] = queue.SimpleQueue()
+        self.asr_rejected = 0
+        if sink is not None:
+            sink.call_started(info)
+
+    # -- feeding ----------------------------------------------------------------------
+
+    @property
+    def now(self) -> float:
+        return self.session.now
+
+    def feed(self, speaker: Speaker, pcm: np.ndarray) -> None:
+        """int16 mono samples at the engine rate for one party."""
+        self.session.receive_audio(speaker, pcm)
+        self._after_input()
+
+    def feed_activity(self, speaker: Speaker, voiced: list[bool]) -> None:
+        """Per-frame voice decisions (transcript replay)."""
+        self.session.receive_activity(speaker, voiced)
+        self._after_input()
+
+    def feed_segment(self, seg: TranscriptSegment, at: float) -> None:
+        """A ready-made transcript segment known at call time ``at`` (transcript replay)."""
+        self._use_language(seg.language)
+        self.session.receive_segment(seg, at)
+        self._drain_events()
+
+    def poll(self) -> None:
+        """Apply transcription results that arrived from the scheduler's thread."""
+        while True:
+            try:
+                request, result = self._results.get_nowait()
+            except queue.Empty:
+                break
+            self._apply(request, result)
+        self._drain_events()
+
+    def finish(self) -> dict:
+        """End the call: decode what is left, run end-of-call rules, return the report."""
+        self.session.finish()
+        self._dispatch_requests()
+        deadline = time.monotonic() + self._finish_timeout_s
+        while self.session.pending_transcriptions:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                log.error("call %s: %d transcriptions still pending after %.0f s; reporting without them",
+                          self.info.call_id, self.session.pending_transcriptions, self._finish_timeout_s)
+                break
+            try:
+                request, result = self._results.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            self._apply(request, result)
+        self.poll()
+        report = build_report(
+            self.info, self._source, self.session.result(), self._tracker.language or self._rules_language,
+            self._config,
+        )
+        if self._sink is not None:
+            self._sink.call_ended(self.info, report)
+        return report
+
+    # -- internals --------------------------------------------------------------------
+
+    def _after_input(self) -> None:
+        self._dispatch_requests()
+        self.poll()
+        if self._sink is not None and self.now >= self._next_state_at:
+            self._next_state_at = self.now + self._state_every_s
+            self._sink.state(self.info, {"status": "active", "t": round(self.now, 3),
+                                         "metrics": self.session.live_metrics()})
+
+    def _dispatch_requests(self) -> None:
+        for request in self.session.transcription_requests():
+            language = self._tracker.hint()
+            if self._transcriber is not None:
+                self._apply(request, self._transcriber.transcribe(request.audio, language=language,
+                                                                  partial=request.partial))
+                continue
+            job = DecodeJob(self.info.call_id, request.utterance_id, request.speaker, request.start, request.end,
+                            request.audio, language, request.partial)
+            accepted = self._asr.submit(job, lambda _job, result, req=request: self._results.put((req, result)))
+            if not accepted and not request.partial:
+                self.asr_rejected += 1
+                log.warning("call %s: decode queue full, utterance %d (%s %.1f-%.1f s) left untranscribed",
+                            self.info.call_id, request.utterance_id, request.speaker, request.start, request.end)
+                self._results.put((request, None))
+
+    def _apply(self, request: TranscriptionRequest, result: TranscriptionResult | None) -> None:
+        if result is None or result.rejected:
+            self.session.receive_transcript(request, "", "")
+            return
+        if not request.partial:
+            self._tracker.observe(result, duration_s=request.end - request.start)
+        language = self._tracker.language or result.language
+        self._use_language(language)
+        self.session.receive_transcript(request, result.text, result.language or language)
+
+    def _use_language(self, language: str) -> None:
+        if language and language != self._rules_language:
+            self._rules_language = language
+            self._rules.set_language(language)
+
+    def _drain_events(self) -> None:
+        events = self.session.events_to_send()
+        if self._sink is None:
+            return
+        for item in events:
+            if isinstance(item, Nudge):
+                self._sink.nudge(self.info, item.to_dict())
+            elif isinstance(item, Kudos):
+                self._sink.kudos(self.info, item.to_dict())
+            else:
+                self._sink.transcript(self.info, item.to_dict())
+
+    def _message(self, kind: str, variant: str) -> str:
+        return self._catalog.message(kind, self._display_language, variant)

@@ -1,0 +1,1 @@
+"""Recorded calls and transcripts in, reports out (``coach replay``)."""

@@ -1,0 +1,105 @@
+"""Recorded calls in: any format PyAV decodes, as per-party int16 chunks.
+
+The file's own sample rate is kept here; the same streaming resampler the live
+path uses (:class:`~service.core.codecs.ChannelConverter`) brings it to the
+engine rate, so a recording and the same audio streamed live give the same
+report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import av
+import numpy as np
+
+__all__ = ["AudioFileError", "RecordingInfo", "probe_recording", "read_stereo_chunks"]
+
+
+class AudioFileError(ValueError):
+    """The file cannot be replayed; the message says why and what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingInfo:
+    path: Path
+    sample_rate: int
+    channels: int
+    codec: str
+    duration: float | None
+
+
+def _open(path: Path):
+    if not path.exists():
+        raise AudioFileError(f"{path}: no such file")
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, UnicodeDecodeError) as exc:
+        raise AudioFileError(f"{path}: not a readable audio file ({exc})") from None
+    if not container.streams.audio:
+        container.close()
+        raise AudioFileError(f"{path}: contains no audio stream")
+    return container
+
+
+def probe_recording(path: str | Path) -> RecordingInfo:
+    """Check a recording is a usable two-party call; raises :class:`AudioFileError` if not."""
+    path = Path(path)
+    container = _open(path)
+    try:
+        stream = container.streams.audio[0]
+        channels = stream.codec_context.channels
+        duration = float(stream.duration * stream.time_base) if stream.duration else None
+        info = RecordingInfo(path, stream.codec_context.sample_rate, channels, stream.codec_context.name, duration)
+    finally:
+        container.close()
+    if info.channels == 1:
+        raise AudioFileError(
+            f"{path}: mono recording; callcoach needs stereo with one party per channel "
+            "(agent on one side, customer on the other) to tell who spoke when. Export the call "
+            "from your recorder as dual-channel/stereo (most platforms offer it), then pass "
+            "--agent-channel left|right"
+        )
+    if info.channels != 2:
+        raise AudioFileError(
+            f"{path}: {info.channels} channels; expected a stereo recording with one party per channel"
+        )
+    return info
+
+
+def read_stereo_chunks(path: str | Path, chunk_s: float) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Yield (left, right) int16 chunks of about ``chunk_s`` seconds at the file's rate."""
+    info = probe_recording(path)
+    chunk = max(1, int(chunk_s * info.sample_rate))
+    resampler = av.AudioResampler(format="s16p", layout="stereo", rate=info.sample_rate)
+    container = _open(Path(path))
+    pending: list[np.ndarray] = []
+    held = 0
+    try:
+        for frame in _frames(container, path):
+            for out in resampler.resample(frame):
+                planes = out.to_ndarray()  # (2, n) int16
+                pending.append(planes)
+                held += planes.shape[1]
+                while held >= chunk:
+                    block = np.concatenate(pending, axis=1)
+                    yield block[0, :chunk].copy(), block[1, :chunk].copy()
+                    rest = block[:, chunk:]
+                    pending, held = [rest], rest.shape[1]
+        for out in resampler.resample(None):
+            pending.append(out.to_ndarray())
+        if pending:
+            block = np.concatenate(pending, axis=1)
+            if block.shape[1]:
+                yield block[0].copy(), block[1].copy()
+    finally:
+        container.close()
+
+
+def _frames(container, path):
+    try:
+        yield from container.decode(audio=0)
+    except av.error.FFmpegError as exc:
+        raise AudioFileError(f"{path}: audio data is corrupt ({exc})") from None

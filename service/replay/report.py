@@ -1,0 +1,67 @@
+"""The report contract ``callcoach.report/1``: built from a session, written as JSON.
+
+Live calls and replays both end here, so a saved live report and ``coach
+replay`` of the same audio are byte-for-byte comparable. Fields beyond the
+DESIGN contract (``agent_id``, ``suppressed``, ``settings``) are additive.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..core import SessionResult
+
+if TYPE_CHECKING:  # only for annotations: the pipeline imports this module
+    from ..pipeline import CallInfo
+
+__all__ = ["SCHEMA", "build_report", "write_report", "settings_echo"]
+
+SCHEMA = "callcoach.report/1"
+
+
+def settings_echo(config: dict) -> dict:
+    """The settings that shaped the result, echoed so QA can reproduce a report."""
+    asr = config["asr"]
+    return {
+        "vad": dict(config["vad"]),
+        "dynamics": dict(config["dynamics"]),
+        "asr": {key: asr[key] for key in ("engine", "model", "compute_type", "window") if key in asr},
+        "display_language": config["nudges"]["display_language"],
+    }
+
+
+def build_report(info: "CallInfo", source: str, result: SessionResult, language: str, config: dict) -> dict:
+    metrics = result.metrics.to_dict()
+    metrics["agent_wpm"] = result.agent_wpm
+    metrics["customer_wpm"] = result.customer_wpm
+    return {
+        "schema": SCHEMA,
+        "call_id": info.call_id,
+        "agent_id": info.agent_id,
+        "source": source,
+        "duration": round(result.duration, 3),
+        "language": language,
+        "transcript": [seg.to_dict() for seg in result.transcript],
+        "nudges": [n.to_dict() for n in result.nudges],
+        "kudos": [k.to_dict() for k in result.kudos],
+        "metrics": metrics,
+        "suppressed": result.suppressed,
+        "settings": settings_echo(config),
+    }
+
+
+def write_report(report: dict, out_dir: str | Path, stem: str) -> Path:
+    """Write ``<out_dir>/<stem>.coach.json`` atomically (a crash never leaves half a report)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / f"{stem}.coach.json"
+    fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{stem}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(report, fh, indent=2, ensure_ascii=False)
+        fh.write("\n")
+    os.replace(tmp, target)
+    return target
