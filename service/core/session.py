@@ -43,6 +43,7 @@ from .events import (
     Nudge,
     Severity,
     Speaker,
+    SpeechSegment,
     TranscriptSegment,
 )
 from .gate import GateSettings, NudgeGate
@@ -147,6 +148,7 @@ class SessionResult:
     agent_wpm: float
     customer_wpm: float
     suppressed: dict[str, int]
+    speech: dict[str, list[SpeechSegment]]
 
 
 @dataclass(slots=True)
@@ -301,6 +303,7 @@ class CallSession:
             agent_wpm=_wpm(words["agent"], metrics.agent_talk_s),
             customer_wpm=_wpm(words["customer"], metrics.customer_talk_s),
             suppressed=dict(self._gate.suppressed),
+            speech={s: self._dynamics.segments(s) for s in SPEAKERS},
         )
 
     # -- frame loop ---------------------------------------------------------------------

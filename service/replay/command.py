@@ -7,22 +7,17 @@ why, the others still run, and the exit status is non-zero at the end.
 from __future__ import annotations
 
 import argparse
-import json
-import logging
+import os
 import sys
 import time
 from pathlib import Path
 
 from ..config import ConfigError, load_config
-from .audio import AudioFileError
-from .recording import ReplayError, replay_recording
+from .batch import BatchOptions, run_batch
 from .report import write_report
 from .summary import write_summary
-from .transcript import TranscriptError, replay_transcript
 
 __all__ = ["register", "expand_inputs"]
-
-log = logging.getLogger(__name__)
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".aac", ".wma", ".webm", ".mka", ".au", ".aiff"}
 _OUTPUT_SUFFIXES = (".coach.json", ".labels.json")
@@ -40,6 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="max = as fast as possible (default); 1 = paced like a live call; N = N times real time")
     p.add_argument("--config", metavar="FILE", help="TOML file overriding the defaults in config/")
     p.add_argument("--publish", action="store_true", help="publish nudges over MQTT as if live (with --speed 1)")
+    p.add_argument("--workers", type=int, metavar="N", help="parallel worker processes (default: replay.workers)")
+    p.add_argument("--force", action="store_true", help="replay even when a report newer than the input exists")
     p.set_defaults(func=run)
 
 
@@ -82,78 +79,30 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"coach replay: {exc}", file=sys.stderr)
         return 2
-    language = None if args.language == "auto" else args.language
-    out_dir = Path(args.out or config["replay"]["out_dir"])
     files = expand_inputs(args.inputs)
     if not files:
         print("coach replay: no replayable files found", file=sys.stderr)
         return 2
-    engine = _Engine(config, speed, publish=args.publish)
-    reports, failures = [], 0
-    try:
-        for i, path in enumerate(files, 1):
-            started = time.monotonic()
-            try:
-                report = _replay_one(path, config, language, speed, engine)
-            except (AudioFileError, ReplayError, TranscriptError, OSError, json.JSONDecodeError) as exc:
-                failures += 1
-                print(f"[{i}/{len(files)}] error: {_one_line(path, exc)}", file=sys.stderr)
-                continue
-            target = write_report(report, out_dir, path.stem)
-            reports.append(report)
-            took = time.monotonic() - started
-            print(f"[{i}/{len(files)}] {path.name}: {report['duration']:.1f} s, {len(report['nudges'])} nudges, "
-                  f"{len(report['kudos'])} kudos -> {target} ({report['duration'] / max(took, 1e-9):.0f}x real time)",
-                  file=sys.stderr)
-    finally:
-        engine.close()
+    out_dir = Path(args.out or config["replay"]["out_dir"])
+    workers = args.workers if args.workers is not None else int(config["replay"]["workers"])
+    options = BatchOptions(
+        out_dir=out_dir,
+        language=None if args.language == "auto" else args.language,
+        speed=speed,
+        workers=workers or max(1, (os.cpu_count() or 1) // 2),
+        force=args.force,
+    )
+    if args.publish:
+        print("coach replay: --publish needs the MQTT publisher, which is not part of this build yet",
+              file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    result = run_batch(files, config, options, on_report=lambda path, report: write_report(report, out_dir, path.stem))
+    reports = [report for _, report in result.skipped + result.reports]
     if len(files) > 1:
         write_summary(reports, out_dir / "summary.csv")
-    print(f"replayed {len(reports)} of {len(files)} inputs, {failures} failed; reports in {out_dir}", file=sys.stderr)
-    return 1 if failures else 0
-
-
-def _one_line(path: Path, exc: Exception) -> str:
-    text = " ".join(str(exc).split())
-    return text if str(path) in text else f"{path}: {text}"
-
-
-def _replay_one(path: Path, config: dict, language: str | None, speed: float | None, engine: "_Engine") -> dict:
-    if path.suffix.lower() == ".json":
-        with path.open(encoding="utf-8") as fh:
-            doc = json.load(fh)
-        return replay_transcript(doc, config, source=path.name, call_id=path.stem, language=language,
-                                 sink=engine.sink)
-    return replay_recording(path, config, language=language, speed=speed, sink=engine.sink,
-                            **engine.transcription())
-
-
-class _Engine:
-    """Transcription (and optional MQTT publishing) shared by every file of a batch, made on first use."""
-
-    def __init__(self, config: dict, speed: float | None, *, publish: bool) -> None:
-        self._config = config
-        self._speed = speed
-        self._transcriber = None
-        self._scheduler = None
-        self._loaded = False
-        self.sink = None
-        if publish:
-            raise ConfigError("--publish needs the MQTT publisher, which is not part of this build yet")
-
-    def transcription(self) -> dict:
-        from ..asr import AsrSettings, DecodeScheduler, load_transcriber
-
-        if not self._loaded:
-            settings = AsrSettings.from_config(self._config["asr"])
-            self._transcriber = load_transcriber(settings)
-            if self._transcriber is not None and self._speed is not None:
-                self._scheduler = DecodeScheduler(self._transcriber, settings)
-            self._loaded = True
-        if self._scheduler is not None:
-            return {"asr": self._scheduler}
-        return {"transcriber": self._transcriber}
-
-    def close(self) -> None:
-        if self._scheduler is not None:
-            self._scheduler.close(wait=True)
+    audio_h = sum(r["duration"] for _, r in result.reports) / 3600
+    took = time.monotonic() - started
+    print(f"replayed {len(result.reports)}, skipped {len(result.skipped)} up to date, failed {len(result.failures)} "
+          f"of {len(files)} inputs; {audio_h:.2f} h audio in {took:.1f} s; reports in {out_dir}", file=sys.stderr)
+    return 1 if result.failures else 0

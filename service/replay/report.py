@@ -2,7 +2,9 @@
 
 Live calls and replays both end here, so a saved live report and ``coach
 replay`` of the same audio are byte-for-byte comparable. Fields beyond the
-DESIGN contract (``agent_id``, ``suppressed``, ``settings``) are additive.
+DESIGN contract (``agent_id``, ``speech``, ``suppressed``, ``settings``) are
+additive: ``speech`` lists each party's voice-activity segments as
+``[start, end]`` pairs, for timelines.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ def build_report(info: "CallInfo", source: str, result: SessionResult, language:
         "nudges": [n.to_dict() for n in result.nudges],
         "kudos": [k.to_dict() for k in result.kudos],
         "metrics": metrics,
+        "speech": {party: [[round(s.start, 3), round(s.end, 3)] for s in segs] for party, segs in result.speech.items()},
         "suppressed": result.suppressed,
         "settings": settings_echo(config),
     }
