@@ -17,6 +17,7 @@ stamps text decisions with the call time the utterance closed.
 
 from __future__ import annotations
 
+import functools
 import logging
 import queue
 import time
@@ -60,6 +61,12 @@ class CallSink(Protocol):
     def call_ended(self, info: CallInfo, report: dict) -> None: ...
 
 
+@functools.lru_cache(maxsize=1)
+def _message_catalog() -> MessageCatalog:
+    """The shipped messages, parsed once per process (a new call must not block on YAML)."""
+    return MessageCatalog.load()
+
+
 class CallPipeline:
     """Feed audio (or activity and segments), get sink callbacks and a report."""
 
@@ -87,7 +94,7 @@ class CallPipeline:
         self._state_every_s = float(config["live"]["state_every_s"])
         self._next_state_at = self._state_every_s
         self._display_language = config["nudges"]["display_language"]
-        self._catalog = MessageCatalog.load()
+        self._catalog = _message_catalog()
         self._rules = CoachingEngine(CoachingSettings.from_config(config["coaching"]), language=info.language or "en")
         self._rules_language = info.language or ""
         self.session = CallSession(

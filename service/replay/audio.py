@@ -73,29 +73,48 @@ def read_stereo_chunks(path: str | Path, chunk_s: float) -> Iterator[tuple[np.nd
     """Yield (left, right) int16 chunks of about ``chunk_s`` seconds at the file's rate."""
     info = probe_recording(path)
     chunk = max(1, int(chunk_s * info.sample_rate))
-    resampler = av.AudioResampler(format="s16p", layout="stereo", rate=info.sample_rate)
     container = _open(Path(path))
     pending: list[np.ndarray] = []
     held = 0
     try:
         for frame in _frames(container, path):
-            for out in resampler.resample(frame):
-                planes = out.to_ndarray()  # (2, n) int16
-                pending.append(planes)
-                held += planes.shape[1]
-                while held >= chunk:
-                    block = np.concatenate(pending, axis=1)
-                    yield block[0, :chunk].copy(), block[1, :chunk].copy()
-                    rest = block[:, chunk:]
-                    pending, held = [rest], rest.shape[1]
-        for out in resampler.resample(None):
-            pending.append(out.to_ndarray())
+            planes = _int16_planes(frame)
+            pending.append(planes)
+            held += planes.shape[1]
+            while held >= chunk:
+                block = np.concatenate(pending, axis=1)
+                yield block[0, :chunk].copy(), block[1, :chunk].copy()
+                rest = block[:, chunk:]
+                pending, held = [rest], rest.shape[1]
         if pending:
             block = np.concatenate(pending, axis=1)
             if block.shape[1]:
                 yield block[0].copy(), block[1].copy()
     finally:
         container.close()
+
+
+_SCALE = {"s16": 1.0, "s32": 1.0 / 65536.0, "flt": 32767.0, "dbl": 32767.0, "u8": 256.0}
+
+
+def _int16_planes(frame) -> np.ndarray:
+    """A decoded stereo frame as a (2, n) int16 array.
+
+    Sample-format conversion only, in numpy: the rate is left alone (the
+    engine's streaming resampler handles it) and small decoded frames stay
+    cheap, unlike a libswresample call per frame.
+    """
+    name = frame.format.name
+    data = frame.to_ndarray()
+    planar = name.endswith("p")
+    base = name[:-1] if planar else name
+    planes = data if planar else data.reshape(-1, 2).T
+    if base == "s16":
+        return planes.astype(np.int16, copy=False)
+    if base == "u8":
+        return ((planes.astype(np.int16) - 128) * int(_SCALE["u8"])).astype(np.int16)
+    scaled = planes.astype(np.float64) * _SCALE[base]
+    return np.clip(np.rint(scaled), -32768, 32767).astype(np.int16)
 
 
 def _frames(container, path):
