@@ -17,7 +17,7 @@ from typing import Any
 __all__ = ["ConfigError", "defaults_dir", "registry_dir", "load_config", "merge"]
 
 # Default files, merged in this order; later files may not redefine sections.
-DEFAULT_FILES = ("default.toml", "asr.toml", "coaching.toml", "server.toml", "mqtt.toml")
+DEFAULT_FILES = ("default.toml", "asr.toml", "coaching.toml", "server.toml", "mqtt.toml", "reports.toml")
 
 
 class ConfigError(ValueError):

@@ -136,19 +136,28 @@ class ChannelConverter:
         self._resampler = (
             None
             if sample_rate == out_rate
-            else soxr.ResampleStream(sample_rate, out_rate, 1, dtype="int16", quality=quality)
+            else soxr.ResampleStream(sample_rate, out_rate, 1, dtype="float32", quality=quality)
         )
 
     def convert(self, payload: bytes) -> np.ndarray:
         return self.resample(decode_payload(payload, self.encoding))
 
     def resample(self, samples: np.ndarray) -> np.ndarray:
-        """Resample already-decoded int16 samples (as from a file decoder)."""
+        """Resample already-decoded int16 samples (as from a file decoder).
+
+        soxr works in float32 here: its int16 output path dithers, which makes
+        the result depend on chunk boundaries; float32 then rounding does not.
+        """
         if self._resampler is None:
             return np.asarray(samples, dtype=np.int16)
-        return self._resampler.resample_chunk(np.asarray(samples, dtype=np.int16), last=False)
+        out = self._resampler.resample_chunk(np.asarray(samples, dtype=np.float32), last=False)
+        return _to_int16(out)
 
     def flush(self) -> np.ndarray:
         if self._resampler is None:
             return np.zeros(0, dtype=np.int16)
-        return self._resampler.resample_chunk(np.zeros(0, dtype=np.int16), last=True)
+        return _to_int16(self._resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True))
+
+
+def _to_int16(samples: np.ndarray) -> np.ndarray:
+    return np.clip(np.rint(samples), -32768, 32767).astype(np.int16)

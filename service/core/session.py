@@ -174,7 +174,9 @@ class CallSession:
         self._frame_samples = vad.frame_samples
         self._frame_s = vad.frame_s
         self._rate = vad.sample_rate
-        self._classifier = FrameClassifier(vad)
+        # one classifier per party: webrtcvad adapts to the signal it has seen, so a
+        # shared instance would make each party's decisions depend on the other's audio
+        self._classifiers = {s: FrameClassifier(vad) for s in SPEAKERS}
         self._trackers = {s: TurnTracker(vad.min_speech_frames, vad.hangover_frames) for s in SPEAKERS}
         self._dynamics = TurnDynamics(settings.dynamics, vad.frame_s)
         self._gate = NudgeGate(settings.gate)
@@ -227,7 +229,7 @@ class CallSession:
         self._remainder[speaker] = buf[whole:].copy()
         if whole:
             frames = buf[:whole].reshape(-1, self._frame_samples)
-            self._flags[speaker].extend(self._classifier.classify(frames))
+            self._flags[speaker].extend(self._classifiers[speaker].classify(frames))
         self._run_frames()
 
     def receive_activity(self, speaker: Speaker, voiced: Sequence[bool]) -> None:

@@ -19,12 +19,14 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 from .audio import AudioFileError
+from .identity import IdentityError, call_identity
 from .recording import ReplayError, replay_recording
 from .transcript import TranscriptError, replay_transcript
 
 __all__ = ["BatchOptions", "BatchResult", "Progress", "ReplayFailure", "replay_one", "run_batch", "report_path"]
 
-_EXPECTED_ERRORS = (AudioFileError, ReplayError, TranscriptError, OSError, json.JSONDecodeError, UnicodeDecodeError)
+_EXPECTED_ERRORS = (AudioFileError, ReplayError, TranscriptError, IdentityError, OSError, json.JSONDecodeError,
+                    UnicodeDecodeError)
 
 
 class ReplayFailure(Exception):
@@ -105,12 +107,15 @@ def close_engine() -> None:
 def replay_one(path: Path, config: dict, language: str | None, speed: float | None, sink=None) -> dict:
     """Replay one input (recording or transcript JSON); raises :class:`ReplayFailure`."""
     try:
+        ids = call_identity(path, config)
+        call_id, agent_id = ids.pop("call_id"), ids.pop("agent_id")
         if path.suffix.lower() == ".json":
             with path.open(encoding="utf-8") as fh:
                 doc = json.load(fh)
-            return replay_transcript(doc, config, source=path.name, call_id=path.stem, language=language, sink=sink)
-        return replay_recording(path, config, call_id=path.stem, language=language, speed=speed, sink=sink,
-                                **_engine(config, speed))
+            return replay_transcript(doc, config, source=path.name, call_id=call_id, agent_id=agent_id,
+                                     language=language, metadata=ids, sink=sink)
+        return replay_recording(path, config, call_id=call_id, agent_id=agent_id, language=language, speed=speed,
+                                metadata=ids, sink=sink, **_engine(config, speed))
     except _EXPECTED_ERRORS as exc:
         text = " ".join(str(exc).split())
         raise ReplayFailure(text if str(path) in text else f"{path}: {text}") from None

@@ -14,13 +14,15 @@ from pathlib import Path
 
 from ..config import ConfigError, load_config
 from .batch import BatchOptions, run_batch
+from .html_report import ReportSettings, write_html_report
 from .report import write_report
 from .summary import write_summary
+from .summary_html import write_summary_html
 
 __all__ = ["register", "expand_inputs"]
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".aac", ".wma", ".webm", ".mka", ".au", ".aiff"}
-_OUTPUT_SUFFIXES = (".coach.json", ".labels.json")
+_OUTPUT_SUFFIXES = (".coach.json", ".labels.json", ".meta.json")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -96,11 +98,18 @@ def run(args: argparse.Namespace) -> int:
         print("coach replay: --publish needs the MQTT publisher, which is not part of this build yet",
               file=sys.stderr)
         return 2
+    html_settings = ReportSettings.from_config(config["reports"])
+
+    def save(path: Path, report: dict) -> None:
+        write_report(report, out_dir, path.stem)
+        write_html_report(report, out_dir, path.stem, settings=html_settings)
+
     started = time.monotonic()
-    result = run_batch(files, config, options, on_report=lambda path, report: write_report(report, out_dir, path.stem))
+    result = run_batch(files, config, options, on_report=save)
     reports = [report for _, report in result.skipped + result.reports]
     if len(files) > 1:
         write_summary(reports, out_dir / "summary.csv")
+        write_summary_html(reports, out_dir)
     audio_h = sum(r["duration"] for _, r in result.reports) / 3600
     took = time.monotonic() - started
     print(f"replayed {len(result.reports)}, skipped {len(result.skipped)} up to date, failed {len(result.failures)} "

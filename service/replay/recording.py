@@ -24,7 +24,7 @@ class ReplayError(ValueError):
 
 def replay_recording(path: str | Path, config: dict, *, call_id: str = "", agent_id: str = "",
                      language: str | None = None, speed: float | None = None, transcriber=None, asr=None,
-                     sink=None) -> dict:
+                     metadata: dict | None = None, sink=None) -> dict:
     from ..pipeline import CallInfo, CallPipeline  # the pipeline imports this package
 
     path = Path(path)
@@ -34,7 +34,7 @@ def replay_recording(path: str | Path, config: dict, *, call_id: str = "", agent
         raise ReplayError(f"{path}: only {info_file.duration:.2f} s of audio; too short to be a call "
                           f"(minimum {replay_cfg['min_duration_s']} s, replay.min_duration_s)")
     left_is_agent = audio_cfg["agent_channel"] == "left"
-    info = CallInfo(call_id or path.stem, agent_id, "replay", language)
+    info = CallInfo(call_id or path.stem, agent_id, "replay", language, dict(metadata or {}))
     pipeline = CallPipeline(config, info, asr=asr, transcriber=transcriber, sink=sink, source=path.name)
     converters = {s: ChannelConverter("pcm16", info_file.sample_rate, int(audio_cfg["sample_rate"]),
                                       audio_cfg["resample_quality"]) for s in SPEAKERS}

@@ -2,7 +2,8 @@
 
 Live calls and replays both end here, so a saved live report and ``coach
 replay`` of the same audio are byte-for-byte comparable. Fields beyond the
-DESIGN contract (``agent_id``, ``speech``, ``suppressed``, ``settings``) are
+DESIGN contract (``agent_id``, ``speech``, ``suppressed``, ``settings``, and
+``metadata`` from a sidecar file when there is one) are
 additive: ``speech`` lists each party's voice-activity segments as
 ``[start, end]`` pairs, for timelines.
 """
@@ -10,12 +11,11 @@ additive: ``speech`` lists each party's voice-activity segments as
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..core import SessionResult
+from .html_page import write_atomic
 
 if TYPE_CHECKING:  # only for annotations: the pipeline imports this module
     from ..pipeline import CallInfo
@@ -54,17 +54,11 @@ def build_report(info: "CallInfo", source: str, result: SessionResult, language:
         "speech": {party: [[round(s.start, 3), round(s.end, 3)] for s in segs] for party, segs in result.speech.items()},
         "suppressed": result.suppressed,
         "settings": settings_echo(config),
+        **({"metadata": dict(info.metadata)} if info.metadata else {}),
     }
 
 
 def write_report(report: dict, out_dir: str | Path, stem: str) -> Path:
     """Write ``<out_dir>/<stem>.coach.json`` atomically (a crash never leaves half a report)."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    target = out / f"{stem}.coach.json"
-    fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{stem}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(report, fh, indent=2, ensure_ascii=False)
-        fh.write("\n")
-    os.replace(tmp, target)
-    return target
+    text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    return write_atomic(text, Path(out_dir) / f"{stem}.coach.json")

@@ -78,12 +78,14 @@ def activity_flags(transcript: Transcript, frame_s: float) -> dict[str, list[boo
 
 
 def replay_transcript(doc: Any, config: dict, source: str = "transcript.json", *, call_id: str = "",
-                      language: str | None = None, sink=None) -> dict:
+                      agent_id: str = "", language: str | None = None, metadata: dict | None = None,
+                      sink=None) -> dict:
     """Run a transcript document through the engine; returns the ``callcoach.report/1`` dict."""
     from ..pipeline import CallInfo, CallPipeline  # the pipeline imports this package
 
     transcript = parse_transcript(doc, language)
-    info = CallInfo(call_id or transcript.call_id or source, transcript.agent_id, "transcript", transcript.language)
+    info = CallInfo(call_id or transcript.call_id or source, agent_id or transcript.agent_id, "transcript",
+                    transcript.language, dict(metadata or {}))
     pipeline = CallPipeline(config, info, sink=sink, source=source)
     frame_s = int(config["vad"]["frame_ms"]) / 1000.0
     flags = activity_flags(transcript, frame_s)
