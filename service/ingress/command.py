@@ -1,0 +1,75 @@
+"""``coach serve``: run the live ingress until SIGINT/SIGTERM, then finalise every call."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+
+from service.config import ConfigError, load_config
+
+from .server import IngressServer
+
+__all__ = ["register", "run_serve"]
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("serve", help="live coaching: WebSocket ingress for Twilio, AudioHook and /stream")
+    p.add_argument("--config", metavar="FILE", help="TOML file overriding config/*.toml")
+    p.add_argument("--host", help="interface to listen on (server.host)")
+    p.add_argument("--port", type=int, help="port for WebSockets and HTTP (server.port)")
+    p.add_argument("--broker", metavar="URL", help="external MQTT broker, mqtt://user:pass@host:port (mqtt.broker_url)")
+    p.add_argument("--no-mqtt", action="store_true", help="publish nothing (reports are still saved)")
+    p.set_defaults(func=_main)
+
+
+def _main(args: argparse.Namespace) -> int:
+    overrides: dict = {"server": {}}
+    if args.host:
+        overrides["server"]["host"] = args.host
+    if args.port is not None:
+        overrides["server"]["port"] = args.port
+    if args.broker:
+        overrides["mqtt"] = {"broker_url": args.broker}
+    try:
+        config = load_config(args.config, overrides)
+        return asyncio.run(run_serve(config, publish=not args.no_mqtt))
+    except ConfigError as exc:
+        log.error("%s", exc)
+        return 2
+    except OSError as exc:
+        log.error("cannot serve: %s", exc)
+        return 1
+
+
+@contextlib.asynccontextmanager
+async def _mqtt_sink(config: dict, publish: bool) -> AsyncIterator[object | None]:
+    """The MQTT call sink (with the embedded broker when none is configured), or None."""
+    if not publish:
+        yield None
+        return
+    from service.egress import EmbeddedBroker, MqttCallSink, MqttSettings, Publisher
+
+    settings = MqttSettings.from_config(config["mqtt"])
+    async with contextlib.AsyncExitStack() as stack:
+        if settings.embedded:
+            await stack.enter_async_context(EmbeddedBroker(settings))
+        publisher = await stack.enter_async_context(Publisher(settings))
+        yield MqttCallSink(publisher, settings)
+
+
+async def run_serve(config: dict, *, publish: bool = True) -> int:
+    """Serve until a stop signal; every open call is finalised before returning."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with _mqtt_sink(config, publish) as sink, IngressServer(config, sink=sink):
+        await stop.wait()
+        log.info("stopping: finalising open calls")
+    return 0

@@ -1,0 +1,73 @@
+"""`coach serve` driven by real WebSocket clients: the saved report matches `coach replay`.
+
+For /stream the audio is the 16 kHz recording itself; for Twilio and AudioHook
+it travels as 8 kHz mu-law, so the reference is `coach replay` of that same
+telephony audio. Timing nudges must agree in kind and, within one 30 ms VAD
+frame, in time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import subprocess
+import sys
+
+import pytest
+
+from service.ingress.client import load_stereo, stream_call
+
+from .conftest import ROOT, TOKENS
+
+VAD_FRAME_S = 0.03
+
+
+@pytest.fixture(scope="module")
+def replayed(server, synth_calls, tmp_path_factory) -> dict[str, dict]:
+    out = tmp_path_factory.mktemp("replayed")
+    wavs = [synth_calls["busy"], synth_calls["busy_8k"]]
+    done = subprocess.run([sys.executable, "-m", "service.cli", "replay", *map(str, wavs), "--out", str(out),
+                           "--config", str(server.config)], check=False, cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return {w.stem: json.loads((out / f"{w.stem}.coach.json").read_text()) for w in wavs}
+
+
+def timing(report: dict) -> list[tuple[str, float]]:
+    return [(n["kind"], n["t"]) for n in report["nudges"]]
+
+
+def assert_same_nudges(live: dict, replay: dict) -> None:
+    got, want = timing(live), timing(replay)
+    assert [k for k, _ in got] == [k for k, _ in want], (got, want)
+    assert all(abs(a - b) <= VAD_FRAME_S + 1e-6 for (_, a), (_, b) in zip(got, want)), (got, want)
+    assert abs(live["duration"] - replay["duration"]) <= VAD_FRAME_S
+
+
+@pytest.mark.parametrize("protocol, reference", [("stream", "busy"), ("twilio", "busy_8k"), ("audiohook", "busy_8k")])
+def test_live_report_matches_replay(server, synth_calls, replayed, protocol, reference):
+    call = dataclasses.replace(load_stereo(synth_calls["busy"]), call_id=f"parity-{protocol}", agent_id="ag-9")
+    result = asyncio.run(stream_call(server.url, protocol, call, speed=None, token=TOKENS[protocol]))
+    assert result.close_code == 1000, result.close_reason
+    live = json.loads(server.report(call.call_id).read_text())
+    assert {n["kind"] for n in live["nudges"]} >= {"interruption", "dead_air"}
+    assert_same_nudges(live, replayed[reference])
+    assert live["call_id"] == call.call_id
+
+
+def test_twilio_without_frames_for_a_silent_track_still_matches(server, synth_calls, replayed):
+    call = dataclasses.replace(load_stereo(synth_calls["busy"]), call_id="parity-twilio-gaps")
+    result = asyncio.run(stream_call(server.url, "twilio", call, speed=None, token=TOKENS["twilio"],
+                                     twilio_skip_silent_track="outbound"))
+    assert result.close_code == 1000
+    full = result.frames_sent
+    assert full < 2 * len(call.agent) // 320  # frames really were left out
+    assert_same_nudges(json.loads(server.report(call.call_id).read_text()), replayed["busy_8k"])
+
+
+def test_generic_client_gets_the_report_name(server, synth_calls):
+    call = dataclasses.replace(load_stereo(synth_calls["short"]), call_id="named/../call 1")
+    result = asyncio.run(stream_call(server.url, "stream", call, speed=None, token=TOKENS["stream"]))
+    stopped = result.json_replies()[-1]
+    assert stopped["type"] == "stopped" and stopped["report"] == "named_.._call_1.coach.json"
+    assert (server.reports / stopped["report"]).exists()
