@@ -1,0 +1,118 @@
+"""Guards against Whisper's known failure modes; pure functions, no model.
+
+Why separate: the rules that decide whether a decode is trustworthy are the
+part most worth unit-testing and tuning, and they must not need a model to
+test. Whisper fails in recognisable ways: it invents a polite phrase on
+silence or noise ("Thank you."), it loops ("okay okay okay ..."), or it decodes
+noise into low-probability gibberish. Each check returns a short reason that
+ends up in ``TranscriptionResult.rejected``.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import zlib
+from functools import lru_cache
+
+import numpy as np
+import webrtcvad
+
+from .settings import GuardSettings
+
+__all__ = [
+    "NO_VOICE",
+    "NO_SPEECH",
+    "REPETITION",
+    "LOW_CONFIDENCE",
+    "HALLUCINATION",
+    "compression_ratio",
+    "normalise",
+    "voiced_fraction",
+    "is_repetitive",
+    "cut_loop",
+    "judge",
+]
+
+NO_VOICE = "no_voice"
+NO_SPEECH = "no_speech"
+REPETITION = "repetition"
+LOW_CONFIDENCE = "low_confidence"
+HALLUCINATION = "hallucination"
+
+SAMPLE_RATE = 16000
+_PUNCTUATION = str.maketrans("", "", string.punctuation + "¿¡«»“”‘’…。，、！？;·")
+
+
+def compression_ratio(text: str) -> float:
+    """zlib compression ratio of the UTF-8 text, as Whisper computes it (loops compress well)."""
+    data = text.encode("utf-8")
+    return len(data) / len(zlib.compress(data)) if data else 0.0
+
+
+def normalise(text: str) -> str:
+    """Lower-case, punctuation removed, whitespace collapsed: for phrase comparison."""
+    return " ".join(text.lower().translate(_PUNCTUATION).split())
+
+
+def voiced_fraction(audio: np.ndarray, aggressiveness: int, frame_ms: int) -> float:
+    """Fraction of ``frame_ms`` frames of float32 16 kHz ``audio`` that webrtcvad calls voiced."""
+    frame = SAMPLE_RATE * frame_ms // 1000
+    count = len(audio) // frame
+    if count == 0:
+        return 0.0
+    pcm = (np.clip(audio[: count * frame], -1.0, 1.0) * 32767).astype("<i2").tobytes()
+    vad = webrtcvad.Vad(aggressiveness)
+    step = frame * 2
+    voiced = sum(vad.is_speech(pcm[i : i + step], SAMPLE_RATE) for i in range(0, len(pcm), step))
+    return voiced / count
+
+
+def is_repetitive(text: str, guards: GuardSettings) -> bool:
+    """True when the text compresses like a repetition loop."""
+    return compression_ratio(text) > guards.compression_ratio_threshold
+
+
+@lru_cache(maxsize=8)
+def _char_loop(max_repeats: int) -> re.Pattern[str]:
+    return re.compile(r"([^\s\d]{1,8}?)\1{%d,}" % max_repeats)
+
+
+def cut_loop(text: str, guards: GuardSettings) -> str:
+    """``text`` cut after the first unit of a decoding loop, or unchanged when there is none.
+
+    A loop is a word n-gram (n <= ``loop_max_ngram``) repeated consecutively
+    more than ``loop_max_repeats`` times, compared after ``normalise``. Loops
+    inside a word ("sa'y'y'y'y'y'") collapse to one unit first; digits are
+    never collapsed (1000000 is a number, not a loop).
+    """
+    text = _char_loop(guards.loop_max_repeats).sub(r"\1", text)
+    words = text.split()
+    keys = [normalise(w) for w in words]
+    for i in range(len(keys)):
+        for n in range(1, guards.loop_max_ngram + 1):
+            unit = keys[i : i + n]
+            if len(unit) < n:
+                break
+            repeats = 1
+            while keys[i + repeats * n : i + (repeats + 1) * n] == unit:
+                repeats += 1
+            if repeats > guards.loop_max_repeats:
+                return " ".join(words[: i + n])
+    return text
+
+
+def judge(text: str, avg_logprob: float, no_speech_prob: float, guards: GuardSettings) -> str:
+    """Reason to reject a decode, or "" to keep it. Order: silence, loop, noise, stock phrase."""
+    if no_speech_prob > guards.no_speech_threshold and avg_logprob < guards.logprob_threshold:
+        return NO_SPEECH
+    if not text.strip():
+        return NO_SPEECH
+    if is_repetitive(text, guards):
+        return REPETITION
+    if avg_logprob < guards.min_avg_logprob:
+        return LOW_CONFIDENCE
+    confident = no_speech_prob < guards.hallucination_no_speech_prob and avg_logprob > guards.hallucination_min_logprob
+    if not confident and normalise(text) in {normalise(p) for p in guards.hallucination_phrases}:
+        return HALLUCINATION
+    return ""

@@ -1,0 +1,24 @@
+"""The coaching rules, one small state machine per principle of COACHING.md."""
+
+from .base import Output, Rule, Utterance
+from .empathy import EmpathyRule
+from .hold import HoldRule
+from .kudos import KudosRule
+from .opening import OpeningRule
+from .pace import PaceRule
+from .phrase_rules import JargonRule, PhraseRule
+from .timeframe import TimeframeRule
+
+__all__ = [
+    "Output",
+    "Rule",
+    "Utterance",
+    "EmpathyRule",
+    "HoldRule",
+    "KudosRule",
+    "OpeningRule",
+    "PaceRule",
+    "JargonRule",
+    "PhraseRule",
+    "TimeframeRule",
+]

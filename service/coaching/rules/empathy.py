@@ -1,0 +1,113 @@
+"""Distress and what the agent does about it: policy_before_empathy, missing_empathy, empathy kudos.
+
+The Italian-mama principle (seed 000) and "empathize" (002): once the customer
+shows distress, the agent should acknowledge it before facts, policy or blame.
+A distress *episode* opens on the customer's final words and closes on the
+first acknowledgement or on the one nudge it earns (policy first, or no
+acknowledgement within the window), so one episode never nudges twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ...core.events import Evidence, Interruption, Kudos
+from ..phrases import Match
+from .base import Output, Rule, Utterance
+
+__all__ = ["EmpathyRule"]
+
+
+@dataclass(slots=True)
+class _Episode:
+    evidence: Evidence  # the customer's distress
+    opened_at: float
+    escalated: bool = False
+    agent_turns: int = 0
+    last_agent_end: float = 0.0
+
+
+class EmpathyRule(Rule):
+    """Tracks distress episodes; raises policy_before_empathy, missing_empathy and empathy kudos."""
+
+    def __init__(self, settings) -> None:
+        super().__init__(settings)
+        self._episode: _Episode | None = None
+        self._last_distress: float | None = None
+        self._agent_interruptions: list[float] = []
+
+    def distressed(self, now: float) -> bool:
+        """Whether the customer is distressed at ``now`` (open episode or recent distress)."""
+        if self._episode is not None:
+            return True
+        return self._last_distress is not None and now - self._last_distress <= self.settings.distress_memory_s
+
+    def on_interruption(self, event: Interruption) -> None:
+        if event.by != "agent":
+            return
+        self._agent_interruptions.append(event.t)
+        if self._episode is not None:
+            self._episode.escalated = True
+
+    def on_utterance(self, utt: Utterance) -> list[Output]:
+        if utt.by_agent:
+            return self._agent(utt) if utt.final and not utt.is_backchannel() else []
+        distress = utt.first("distress")
+        if distress is None:
+            return []
+        self._last_distress = utt.now
+        if utt.final:
+            self._open(utt, distress)
+        return []
+
+    def _open(self, utt: Utterance, distress: Match) -> None:
+        if self._episode is not None:  # distress repeated while unacknowledged
+            self._episode.escalated = True
+            return
+        seg = utt.segment
+        interrupted = any(seg.start <= t <= seg.end for t in self._agent_interruptions)
+        self._episode = _Episode(utt.evidence(distress), opened_at=utt.now, escalated=interrupted)
+
+    def _acknowledgement(self, utt: Utterance) -> Match | None:
+        other = [(m.first, m.last) for m in utt.find("false_acknowledgement", negatable=False)]
+        for m in utt.find("acknowledgement"):
+            if not any(a <= m.last and m.first <= b for a, b in other):
+                return m
+        return None
+
+    def _agent(self, utt: Utterance) -> list[Output]:
+        episode = self._episode
+        if episode is None:
+            return []
+        ack = self._acknowledgement(utt)
+        policy = utt.first("policy", negatable=False)
+        if policy is not None and (ack is None or policy.first < ack.first):
+            self._episode = None
+            return [self.nudge("policy_before_empathy", utt.now, utt.evidence(policy), escalated=episode.escalated)]
+        if ack is not None:
+            self._episode = None
+            return [Kudos("empathy", t=utt.now, evidence=utt.evidence(ack))]
+        episode.agent_turns += 1
+        episode.last_agent_end = utt.segment.end
+        if episode.agent_turns >= self.settings.empathy_window_turns:
+            return self._missing(utt.now)
+        return self.advance(utt.now)
+
+    def _missing(self, t: float) -> list[Output]:
+        episode = self._episode
+        assert episode is not None
+        self._episode = None
+        evidence = Evidence(episode.evidence.start, max(episode.last_agent_end, episode.evidence.end), episode.evidence.text)
+        return [self.nudge("missing_empathy", max(t, evidence.end), evidence, escalated=episode.escalated)]
+
+    def advance(self, now: float) -> list[Output]:
+        episode = self._episode
+        if episode is None or episode.agent_turns == 0:
+            return []
+        deadline = episode.opened_at + self.settings.empathy_window_s
+        return self._missing(deadline) if now >= deadline else []
+
+    def finish(self, now: float) -> list[Output]:
+        if self._episode is None or self._episode.agent_turns == 0:
+            return []
+        return self._missing(now)

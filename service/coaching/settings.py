@@ -1,0 +1,80 @@
+"""Typed view of the ``[coaching]`` section of the configuration.
+
+Defaults live only in ``config/coaching.toml`` (documented there); this class
+just gives them names and types so the rules never read a raw dict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..core.events import Severity
+
+__all__ = ["CoachingSettings", "NUDGE_KINDS", "KUDOS_KINDS"]
+
+# The text-rule nudge kinds of COACHING.md this package raises (interruption and
+# dead_air come from the timing dynamics of service.core).
+NUDGE_KINDS = (
+    "policy_before_empathy",
+    "missing_empathy",
+    "runaround",
+    "brush_off",
+    "blame",
+    "contradiction",
+    "robotic_opening",
+    "jargon",
+    "no_timeframe",
+    "pace",
+)
+KUDOS_KINDS = ("empathy", "thanks", "confirmation", "customer_name")
+_SEVERITIES = ("info", "warn", "alert")
+
+
+@dataclass(frozen=True, slots=True)
+class CoachingSettings:
+    """Windows, thresholds and severities of the coaching rules (see config/coaching.toml)."""
+
+    phrases_dirs: tuple[str, ...]
+    fallback_language: str
+    max_gap_words: int
+    negation_window_words: int
+    distress_memory_s: float
+    empathy_window_turns: int
+    empathy_window_s: float
+    opening_turns: int
+    timeframe_grace_s: float
+    pace_window_s: float
+    pace_ratio: float
+    pace_min_agent_words: int
+    pace_min_customer_words: int
+    jargon_common: tuple[str, ...]
+    severity: dict[str, Severity] = field(default_factory=dict)
+    escalated_severity: Severity = "alert"
+
+    @classmethod
+    def from_config(cls, section: dict) -> "CoachingSettings":
+        """Build from ``config["coaching"]``; a missing key or a bad severity is a KeyError/ValueError."""
+        severity = {str(k): str(v) for k, v in section["severity"].items()}
+        missing = [k for k in NUDGE_KINDS if k not in severity]
+        bad = {k: v for k, v in severity.items() if v not in _SEVERITIES}
+        escalated = str(section["escalated_severity"])
+        if missing or bad or escalated not in _SEVERITIES:
+            raise ValueError(f"[coaching.severity]: missing {missing}, invalid {bad or escalated}; use {_SEVERITIES}")
+        return cls(
+            phrases_dirs=tuple(str(d) for d in section["phrases_dirs"]),
+            fallback_language=str(section["fallback_language"]),
+            max_gap_words=int(section["max_gap_words"]),
+            negation_window_words=int(section["negation_window_words"]),
+            distress_memory_s=float(section["distress_memory_s"]),
+            empathy_window_turns=int(section["empathy_window_turns"]),
+            empathy_window_s=float(section["empathy_window_s"]),
+            opening_turns=int(section["opening_turns"]),
+            timeframe_grace_s=float(section["timeframe_grace_s"]),
+            pace_window_s=float(section["pace_window_s"]),
+            pace_ratio=float(section["pace_ratio"]),
+            pace_min_agent_words=int(section["pace_min_agent_words"]),
+            pace_min_customer_words=int(section["pace_min_customer_words"]),
+            jargon_common=tuple(str(t) for t in section["jargon_common"]),
+            severity=severity,  # type: ignore[arg-type]
+            escalated_severity=escalated,  # type: ignore[arg-type]
+        )

@@ -1,0 +1,218 @@
+// The agent display: subscribes to callcoach/v1/agents/<agent>/# over MQTT on
+// WebSockets and shows nudges as short cards that fade, plus the live gauges.
+// It never takes the keyboard focus (the agent is typing elsewhere); new cards
+// are announced through the polite live region of the card list.
+(() => {
+  "use strict";
+
+  const params = new URLSearchParams(location.search);
+  const $ = (id) => document.getElementById(id);
+  const I18N = window.CALLCOACH_I18N;
+  // Used only when the server does not serve /display/config.json; the real
+  // values come from config/mqtt.toml through that file.
+  const FALLBACK_CONFIG = {
+    broker: `ws://${location.hostname || "127.0.0.1"}:9001`,
+    topic_root: "callcoach/v1", language: "en", nudge_expiry_s: 20, card_s: 12,
+  };
+  const MAX_CARDS = 3;              // a calm screen: older cards make room
+  const KUDOS_CARD_SHARE = 0.5;     // kudos stay half as long as nudges
+  const FADE_MS = 1000;             // matches the CSS opacity transition
+  const SEEN_IDS_KEPT = 500;        // ids remembered to drop a redelivered duplicate
+  const RECONNECT_MS = 2000;
+  const DISTRESS_KINDS = new Set(["missing_empathy", "policy_before_empathy"]);
+  const CALM_KUDOS = new Set(["empathy"]);
+
+  let t = I18N.en;
+  let config = FALLBACK_CONFIG;
+  const seen = [];
+  // Silence timer: from state.silence_s when the service sends it; otherwise it
+  // starts with a dead-air nudge and stops when the talk totals grow again.
+  let silence = { base: 0, at: 0, live: false };
+  let lastTalk = 0;
+
+  async function loadConfig() {
+    const merged = { ...FALLBACK_CONFIG };
+    try {
+      const reply = await fetch("/display/config.json", { cache: "no-store" });
+      if (reply.ok) Object.assign(merged, await reply.json());
+    } catch (_) { /* keep the fallback */ }
+    if (params.get("broker")) merged.broker = params.get("broker");
+    if (params.get("root")) merged.topic_root = params.get("root");
+    if (params.get("lang")) merged.language = params.get("lang");
+    return merged;
+  }
+
+  function localise(language) {
+    const code = [language, (navigator.language || "").slice(0, 2)].find((c) => c && I18N[c]) || "en";
+    t = I18N[code];
+    document.documentElement.lang = code;
+    document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t[el.dataset.i18n]; });
+    document.querySelectorAll("[data-i18n-aria]").forEach((el) => { el.setAttribute("aria-label", t[el.dataset.i18nAria]); });
+  }
+
+  function setConnection(state) {
+    const pill = $("connection");
+    pill.dataset.state = state;
+    pill.textContent = t[state];
+    document.body.dataset.connection = state;
+  }
+
+  function showProblem(text) {
+    const box = $("problem");
+    box.textContent = text;
+    box.hidden = false;
+  }
+
+  function setDistress(upset) {
+    const el = $("distress");
+    el.dataset.distress = String(upset);
+    el.textContent = upset ? t.upset : t.calm;
+  }
+
+  const clock = (seconds) => {
+    const s = Math.max(0, Math.floor(seconds));
+    return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+  };
+
+  function alreadySeen(id) {
+    if (!id) return false;
+    if (seen.includes(id)) return true;
+    seen.push(id);
+    if (seen.length > SEEN_IDS_KEPT) seen.shift();
+    return false;
+  }
+
+  function isStale(msg) {
+    return typeof msg.issued_at === "number" && Date.now() / 1000 - msg.issued_at > config.nudge_expiry_s;
+  }
+
+  function evidenceNode(evidence) {
+    const box = document.createElement("p");
+    if (evidence.text) {
+      const quote = document.createElement("q");
+      quote.textContent = evidence.text;
+      box.append(`${t.said}: `, quote, " ");
+    }
+    box.append(`${t.at} ${clock(evidence.start)}–${clock(evidence.end)}`);
+    return box;
+  }
+
+  function scheduleFade(card, seconds) {
+    setTimeout(() => {
+      if (card.querySelector(".why").getAttribute("aria-expanded") === "true") {
+        scheduleFade(card, seconds);   // the agent is reading the evidence: keep it
+        return;
+      }
+      card.classList.add("fading");
+      setTimeout(() => removeCard(card), FADE_MS);
+    }, seconds * 1000);
+  }
+
+  function removeCard(card) {
+    card.remove();
+    $("empty").hidden = $("cards").children.length > 0;
+  }
+
+  function addCard(msg) {
+    if (alreadySeen(msg.id) || isStale(msg)) return;
+    const type = msg.type === "kudos" ? "kudos" : "nudge";
+    const card = $("card-template").content.firstElementChild.cloneNode(true);
+    card.dataset.id = msg.id || "";
+    card.dataset.kind = msg.kind || "";
+    card.dataset.type = type;
+    card.dataset.severity = msg.severity || "info";
+    card.querySelector(".message").textContent = msg.message || t.kinds[msg.kind] || t.kinds.kudos;
+    const why = card.querySelector(".why");
+    const evidence = card.querySelector(".evidence");
+    why.textContent = t.why;
+    if (msg.evidence) evidence.append(evidenceNode(msg.evidence)); else why.hidden = true;
+    why.addEventListener("click", () => {
+      const open = why.getAttribute("aria-expanded") !== "true";
+      why.setAttribute("aria-expanded", String(open));
+      why.textContent = open ? t.hide : t.why;
+      evidence.hidden = !open;
+    });
+    const list = $("cards");
+    list.prepend(card);
+    while (list.children.length > MAX_CARDS) list.lastElementChild.remove();
+    $("empty").hidden = true;
+    scheduleFade(card, config.card_s * (type === "kudos" ? KUDOS_CARD_SHARE : 1));
+    if (type === "nudge" && msg.kind === "dead_air" && msg.evidence) {
+      silence = { base: msg.evidence.end - msg.evidence.start, at: performance.now(), live: true };
+    }
+    if (type === "nudge" && DISTRESS_KINDS.has(msg.kind)) setDistress(true);
+    if (type === "kudos" && CALM_KUDOS.has(msg.kind)) setDistress(false);
+  }
+
+  function applyState(state) {
+    const m = state.metrics || {};
+    if (typeof m.talk_ratio_agent === "number") {
+      const pct = Math.round(Math.min(1, Math.max(0, m.talk_ratio_agent)) * 100);
+      document.querySelector(".agent-share").style.width = `${pct}%`;
+      const meter = $("ratio");
+      meter.setAttribute("aria-valuenow", String(pct));
+      meter.setAttribute("aria-valuetext", `${t.you} ${pct}%`);
+    }
+    if (typeof m.interruptions_by_agent === "number") $("interruptions").textContent = String(m.interruptions_by_agent);
+    if (typeof state.customer_distress === "boolean") setDistress(state.customer_distress);
+    const live = state.status !== "ended";
+    const talk = (m.agent_talk_s || 0) + (m.customer_talk_s || 0);
+    if (typeof state.silence_s === "number") {
+      silence = { base: state.silence_s, at: performance.now(), live };
+    } else if (!live || talk > lastTalk) {
+      silence = { base: 0, at: performance.now(), live };  // someone spoke (or the call ended)
+    }
+    lastTalk = talk;
+    document.body.dataset.callStatus = state.status || "";
+  }
+
+  function tickSilence() {
+    const shown = silence.live && silence.base > 0 ? silence.base + (performance.now() - silence.at) / 1000 : 0;
+    $("silence").textContent = clock(shown);
+  }
+
+  function onMessage(topic, payload) {
+    let msg;
+    try { msg = JSON.parse(new TextDecoder().decode(payload)); } catch (_) { return; }
+    if (!msg || typeof msg !== "object") return;
+    if (topic.endsWith("/nudges")) addCard(msg);
+    else if (topic.endsWith("/state")) applyState(msg);
+  }
+
+  function dismissNewest(event) {
+    if (event.key !== "Escape") return;
+    const newest = $("cards").firstElementChild;
+    if (newest) removeCard(newest);
+  }
+
+  async function main() {
+    config = await loadConfig();
+    localise(config.language);
+    setDistress(false);
+    setConnection("connecting");
+    document.addEventListener("keydown", dismissNewest);
+    setInterval(tickSilence, 250);
+    const agent = params.get("agent");
+    $("agent").textContent = agent || "";
+    if (!agent) { showProblem(t.missing_agent); setConnection("offline"); return; }
+    if (typeof window.mqtt === "undefined") { showProblem(t.missing_library); setConnection("offline"); return; }
+    const client = window.mqtt.connect(config.broker, {
+      clientId: `display-${agent}-${Math.random().toString(16).slice(2, 10)}`,
+      clean: true,
+      protocolVersion: 4,              // 3.1.1: every broker speaks it, the embedded one included
+      reconnectPeriod: RECONNECT_MS,
+      username: agent,                 // the per-agent ACL keys on the username
+      password: params.get("password") || undefined,
+    });
+    client.on("connect", () => {
+      setConnection("connected");
+      client.subscribe(`${config.topic_root}/agents/${agent}/#`, { qos: 1 });
+    });
+    client.on("reconnect", () => setConnection("reconnecting"));
+    client.on("offline", () => setConnection("offline"));
+    client.on("message", onMessage);
+    window.callcoachClient = client;   // for debugging from the console
+  }
+
+  main();
+})();

@@ -1,0 +1,52 @@
+"""ASR fixtures: typed settings, espeak-ng speech, one real Whisper model per session."""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import lru_cache
+
+import numpy as np
+import pytest
+
+from service.asr import AsrSettings
+from service.asr.espeak import synthesize
+
+
+@pytest.fixture(scope="session")
+def settings(config) -> AsrSettings:
+    return AsrSettings.from_config(config["asr"])
+
+
+@lru_cache(maxsize=None)
+def _speech(text: str, language: str) -> np.ndarray:
+    audio = synthesize(text, language)
+    audio.setflags(write=False)
+    return audio
+
+
+@pytest.fixture(scope="session")
+def speech():
+    """``speech(text, language="en")``: espeak-ng audio, float32 16 kHz, cached per session."""
+    return lambda text, language="en": _speech(text, language)
+
+
+@pytest.fixture(scope="session")
+def whisper(settings):
+    """The real engine on the packaged ``base`` model (assembled on first use)."""
+    from service.asr.whisper import WhisperTranscriber
+
+    return WhisperTranscriber.load(settings)
+
+
+@pytest.fixture(scope="session")
+def whisper_full(whisper, settings):
+    """The same model with faster-whisper's full 30 s window (no second load)."""
+    from service.asr.whisper import WhisperTranscriber
+
+    return WhisperTranscriber(whisper._model, dataclasses.replace(settings, window="full"))
+
+
+def words(text: str) -> set[str]:
+    from service.asr.guards import normalise
+
+    return set(normalise(text).split())

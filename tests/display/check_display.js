@@ -1,0 +1,62 @@
+// Drives the agent display in headless Chromium (playwright-core, the system
+// browser; nothing is downloaded). Protocol with the pytest side, one line each
+// on stdout: "READY" once the page is connected to the broker (pytest then
+// publishes a nudge), then one JSON line with what the page shows.
+// Usage: node check_display.js URL SCREENSHOT_PATH PROFILE_DIR
+"use strict";
+const { chromium } = require("playwright-core");
+
+const WAIT_MS = 30000;
+
+async function main() {
+  const [url, screenshot, profile] = process.argv.slice(2);
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync"],
+    viewport: { width: 400, height: 640 },
+  });
+  try {
+    const page = await context.newPage();
+    const errors = [];
+    page.on("pageerror", (err) => errors.push(String(err)));
+    await page.goto(url);
+    await page.waitForSelector('body[data-connection="connected"]', { timeout: WAIT_MS });
+    // The retained state published before the page opened must be shown at once.
+    await page.waitForFunction(() => document.getElementById("ratio").getAttribute("aria-valuenow") !== "0",
+                               null, { timeout: WAIT_MS });
+    console.log("READY");
+    const card = await page.waitForSelector(".card[data-kind]", { timeout: WAIT_MS });
+    const why = await card.$(".why");
+    await why.click();
+    const result = await page.evaluate(() => {
+      const c = document.querySelector(".card[data-kind]");
+      return {
+        kind: c.dataset.kind, id: c.dataset.id, severity: c.dataset.severity,
+        message: c.querySelector(".message").textContent,
+        evidenceShown: !c.querySelector(".evidence").hidden,
+        evidence: c.querySelector(".evidence").textContent,
+        expanded: c.querySelector(".why").getAttribute("aria-expanded"),
+        cards: document.querySelectorAll(".card").length,
+        liveRegion: document.getElementById("cards").getAttribute("aria-live"),
+        ratio: document.getElementById("ratio").getAttribute("aria-valuenow"),
+        interruptions: document.getElementById("interruptions").textContent,
+        connection: document.getElementById("connection").textContent,
+        lang: document.documentElement.lang,
+        title: document.getElementById("title").textContent,
+        focusInCard: !!document.activeElement && document.activeElement.closest(".card") !== null && document.activeElement.tagName !== "BUTTON",
+      };
+    });
+    await page.screenshot({ path: screenshot, fullPage: true });
+    // Keyboard: Escape dismisses the newest card.
+    await page.keyboard.press("Escape");
+    result.cardsAfterEscape = await page.evaluate(() => document.querySelectorAll(".card").length);
+    result.errors = errors;
+    console.log(JSON.stringify(result));
+  } finally {
+    await context.close();
+  }
+}
+
+main().catch((err) => { console.error(err); process.exit(1); });

@@ -1,0 +1,131 @@
+"""The agent display in a real headless Chromium, fed by the real publisher through Mosquitto."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from service.display import DISPLAY_DIR, asset
+from service.display.vendor import LIBRARY, vendor
+from service.egress import MqttCallSink, MqttSettings, Publisher
+
+from egress.helpers import WAIT_S, Info
+from egress.mosquitto import Mosquitto
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+SCRIPT = Path(__file__).with_name("check_display.js")
+NUDGE = {"kind": "interruption", "t": 9.9, "speaker": "agent", "severity": "warn",
+         "message": "Let the customer finish", "evidence": {"start": 9.1, "end": 9.9, "text": "but I already told you"}}
+
+
+class DisplayServer:
+    """Serves the display as ``coach serve`` must: /display, /display/<file>, /display/config.json."""
+
+    def __init__(self, settings: MqttSettings, language: str) -> None:
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                path = self.path.split("?", 1)[0]
+                if path == "/display/config.json":
+                    host = self.headers.get("Host", "127.0.0.1").rsplit(":", 1)[0]
+                    body, kind = json.dumps(settings.display_config(host, language)).encode(), "application/json"
+                else:
+                    found = asset(path.removeprefix("/display").lstrip("/")) if path.startswith("/display") else None
+                    if found is None:
+                        self.send_error(404)
+                        return
+                    body, kind = found.body, found.content_type
+                self.send_response(200)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=outer.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> "DisplayServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def vendored_library():
+    """The setup step `python -m service.display.vendor` (after `npm ci`)."""
+    if not (DISPLAY_DIR / LIBRARY.name).exists():
+        vendor(ROOT / "node_modules")
+
+
+def test_asset_serves_only_page_files():
+    assert asset("").content_type.startswith("text/html")
+    assert asset("display.js") is not None and asset("mqtt.min.js") is not None
+    for hidden in ("__init__.py", "vendor.py", ".gitignore", "../display/index.html", "nope.css"):
+        assert asset(hidden) is None
+
+
+def test_display_shows_a_published_nudge(tmp_path, config):
+    (tmp_path / "broker").mkdir()
+    broker = Mosquitto(tmp_path / "broker", ws=True)
+    base = MqttSettings.from_config(config["mqtt"])
+    settings = dataclasses.replace(base, instance_id="display-test", display_ws_url=broker.ws_url)
+    info = Info(agent_id="agent-42")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    screenshot = ARTIFACTS / "display.png"
+    screenshot.unlink(missing_ok=True)
+
+    async def scenario(url: str) -> dict:
+        async with Publisher(dataclasses.replace(settings, broker_url=broker.url)) as publisher:
+            sink = MqttCallSink(publisher, settings)
+            sink.call_started(info)
+            sink.state(info, {"status": "active", "t": 9.0,
+                              "metrics": {"talk_ratio_agent": 0.62, "interruptions_by_agent": 2}})
+            assert await publisher.flush(WAIT_S)
+            node = await asyncio.create_subprocess_exec(
+                shutil.which("node"), str(SCRIPT), url, str(screenshot), str(tmp_path / "profile"),
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=ROOT)
+            try:
+                ready = await asyncio.wait_for(node.stdout.readline(), WAIT_S * 2)
+                assert ready.strip() == b"READY", (ready, await node.stderr.read())
+                sink.nudge(info, NUDGE)
+                result = await asyncio.wait_for(node.stdout.readline(), WAIT_S * 2)
+                assert await asyncio.wait_for(node.wait(), WAIT_S) == 0, await node.stderr.read()
+            finally:
+                if node.returncode is None:
+                    node.kill()
+                    await node.wait()
+            return json.loads(result)
+
+    broker.start()
+    try:
+        with DisplayServer(settings, "en") as server:
+            shown = asyncio.run(scenario(f"http://127.0.0.1:{server.port}/display?agent=agent-42"))
+    finally:
+        broker.stop()
+
+    assert shown["errors"] == []
+    assert shown["kind"] == "interruption" and shown["severity"] == "warn"
+    assert shown["message"] == "Let the customer finish" and shown["id"].startswith("call-1#")
+    assert shown["evidenceShown"] and shown["expanded"] == "true"
+    assert "but I already told you" in shown["evidence"] and "0:09" in shown["evidence"]
+    assert shown["liveRegion"] == "polite" and not shown["focusInCard"]
+    assert shown["ratio"] == "62" and shown["interruptions"] == "2"
+    assert shown["connection"] == "Live" and shown["lang"] == "en" and shown["title"] == "Coach"
+    assert shown["cards"] == 1 and shown["cardsAfterEscape"] == 0
+    assert screenshot.stat().st_size > 0
