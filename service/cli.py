@@ -18,8 +18,10 @@ COMMAND_MODULES = (
     "service.replay.command",  # coach replay
     "service.evaluation.command",  # coach eval
     "service.ingress.command",  # coach serve
-    "service.egress.command",  # coach demo
+    "service.demo",  # coach demo
 )
+
+NOISY_LOGGERS = ("transitions", "amqtt", "websockets.server", "faster_whisper")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    for noisy in NOISY_LOGGERS:  # third-party chatter that drowns the service's own log
+        logging.getLogger(noisy).setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

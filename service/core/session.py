@@ -16,8 +16,9 @@ Typical driver loop (see ``service/pipeline.py``)::
     session.finish()                          # end of call
     result = session.result()
 
-Ordering rule for text: rules see transcripts in the order their utterances
-closed, and their clock never runs ahead of an utterance still being decoded.
+Ordering rule for text: rules see transcripts in the order their requests
+were issued (an utterance's close, or a partial's moment), and their clock
+never runs ahead of a request still being decoded.
 So a slow decoder delays text nudges in wall time but never changes *what*
 fires or the call time ``t`` it is stamped with.
 """
@@ -197,7 +198,9 @@ class CallSession:
         self._max_utt_frames = max(1, round(u.max_utterance_s / vad.frame_s))
         self._min_utt_frames = round(u.min_utterance_s / vad.frame_s)
         self._requests: list[TranscriptionRequest] = []
-        self._pending_finals: dict[int, float] = {}  # utterance id -> issued_at
+        # utterance id -> issued_at of its latest outstanding request (a newer partial or the
+        # final supersedes an older partial, exactly as the decode scheduler does)
+        self._pending: dict[int, float] = {}
         self._ready: list[tuple[float, int, TranscriptSegment]] = []  # heap by issued_at
         self._ready_seq = itertools.count()
         self._rules_clock = 0.0
@@ -241,10 +244,9 @@ class CallSession:
     def receive_transcript(self, request: TranscriptionRequest, text: str, language: str) -> None:
         """The words of a request made by :meth:`transcription_requests`."""
         text = text.strip()
-        if not request.partial:
-            self._pending_finals.pop(request.utterance_id, None)
-        elif request.issued_at < self._rules_clock or request.utterance_id not in self._open_utterance_ids():
-            return  # a stale partial: its utterance already moved on
+        if self._pending.get(request.utterance_id) != request.issued_at:
+            return  # a superseded partial: a newer partial or the final of its utterance is on its way
+        del self._pending[request.utterance_id]
         if text:
             seg = TranscriptSegment(
                 request.speaker, request.start, request.end, text, language, not request.partial, request.utterance_id
@@ -286,7 +288,7 @@ class CallSession:
 
     @property
     def pending_transcriptions(self) -> int:
-        return len(self._pending_finals)
+        return len(self._pending)
 
     def live_metrics(self) -> dict:
         """Metrics so far (open turns clipped at now), for the live state topic."""
@@ -326,7 +328,7 @@ class CallSession:
             self._track_utterance(speaker, boundaries[speaker], k)
         for event in self._dynamics.step(k, self._trackers, boundaries):
             self._on_dynamics(event)
-        if self._rules is not None and not self._pending_finals:
+        if self._rules is not None and not self._pending:
             self._advance_rules(self.now)
 
     def _track_utterance(self, speaker: Speaker, boundary: SegmentOpened | SegmentClosed | None, k: int) -> None:
@@ -357,12 +359,8 @@ class CallSession:
         last = int((end + u.post_roll_s) * self._rate)
         audio = self._rings[speaker].read(first, last).astype(np.float32) / 32768.0
         request = TranscriptionRequest(utt.id, speaker, start, end, audio, partial, self.now)
-        if not partial:
-            self._pending_finals[utt.id] = request.issued_at
+        self._pending[utt.id] = request.issued_at
         self._requests.append(request)
-
-    def _open_utterance_ids(self) -> set[int]:
-        return {u.id for u in self._utterances.values() if u is not None}
 
     # -- decisions ----------------------------------------------------------------------
 
@@ -385,7 +383,7 @@ class CallSession:
         """Hand transcripts to the rules in close order, never past an undecoded final."""
         while self._ready:
             at, _, seg = self._ready[0]
-            if self._pending_finals and at > min(self._pending_finals.values()):
+            if self._pending and at > min(self._pending.values()):
                 break
             heapq.heappop(self._ready)
             if seg.final:
@@ -394,7 +392,7 @@ class CallSession:
             if self._rules is not None:
                 self._advance_rules(at)
                 self._handle_rule_outputs(self._rules.on_transcript(seg, max(at, self._rules_clock)))
-        if self._rules is not None and not self._pending_finals:
+        if self._rules is not None and not self._pending:
             self._advance_rules(self.now)
             if self._finished and not self._ready and not self._rules_finished:
                 self._rules_finished = True

@@ -13,7 +13,7 @@ from service.config import ConfigError, load_config
 
 from .server import IngressServer
 
-__all__ = ["register", "run_serve"]
+__all__ = ["open_mqtt_sink", "register", "run_serve"]
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def _main(args: argparse.Namespace) -> int:
 
 
 @contextlib.asynccontextmanager
-async def _mqtt_sink(config: dict, publish: bool) -> AsyncIterator[object | None]:
+async def open_mqtt_sink(config: dict, publish: bool) -> AsyncIterator[object | None]:
     """The MQTT call sink (with the embedded broker when none is configured), or None."""
     if not publish:
         yield None
@@ -69,7 +69,7 @@ async def run_serve(config: dict, *, publish: bool = True) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with _mqtt_sink(config, publish) as sink, IngressServer(config, sink=sink):
+    async with open_mqtt_sink(config, publish) as sink, IngressServer(config, sink=sink):
         await stop.wait()
         log.info("stopping: finalising open calls")
     return 0
