@@ -191,7 +191,9 @@ class PhrasePack:
             return None
         return self._extend(terms, tokens, [start])
 
-    def _extend(self, terms: tuple[Term, ...], tokens: tuple[Token, ...], indices: list[int]):
+    def _extend(
+        self, terms: tuple[Term, ...], tokens: tuple[Token, ...], indices: list[int]
+    ) -> tuple[list[int], str] | None:
         if len(indices) == len(terms):
             capture_at = [i for t, i in zip(terms, indices) if t.kind == "capture"]
             return indices, (tokens[capture_at[0]].norm if capture_at else "")

@@ -23,7 +23,7 @@ __all__ = ["Token", "fold", "tokenize"]
 _DOTLESS_I_LANGUAGES = frozenset({"tr", "az"})
 _APOSTROPHES = "'’ʼ`"
 _WORD = re.compile(r"[\w" + _APOSTROPHES + r"]+")
-_CLAUSE_BREAK = re.compile(r"[,;:—–()\"“”«»]")
+_CLAUSE_BREAK = re.compile(r"[,:—–()\"“”«»]")
 _SENTENCE_BREAK = re.compile(r"[.!?;·…]")  # "·" is the Greek ano teleia; ";" also ends a Greek question
 
 
