@@ -104,11 +104,16 @@ def close_engine() -> None:
     _worker_state.clear()
 
 
-def replay_one(path: Path, config: dict, language: str | None, speed: float | None, sink=None) -> dict:
-    """Replay one input (recording or transcript JSON); raises :class:`ReplayFailure`."""
+def replay_one(path: Path, config: dict, language: str | None, speed: float | None, sink=None,
+               agent_id: str = "") -> dict:
+    """Replay one input (recording or transcript JSON); raises :class:`ReplayFailure`.
+
+    ``agent_id`` (when given) overrides the one found by :func:`call_identity`.
+    """
     try:
         ids = call_identity(path, config)
-        call_id, agent_id = ids.pop("call_id"), ids.pop("agent_id")
+        call_id, agent_id = ids.pop("call_id"), agent_id or ids.pop("agent_id")
+        ids.pop("agent_id", None)
         if path.suffix.lower() == ".json":
             with path.open(encoding="utf-8") as fh:
                 doc = json.load(fh)
@@ -125,9 +130,10 @@ def _worker_init(threads: int) -> None:
     os.environ["OMP_NUM_THREADS"] = str(threads)
 
 
-def _worker_task(path: Path, config: dict, language: str | None, speed: float | None) -> tuple[dict | None, str]:
+def _worker_task(path: Path, config: dict, language: str | None, speed: float | None,
+                 agent_id: str) -> tuple[dict | None, str]:
     try:
-        return replay_one(path, config, language, speed), ""
+        return replay_one(path, config, language, speed, agent_id=agent_id), ""
     except ReplayFailure as exc:
         return None, str(exc)
 
@@ -135,7 +141,8 @@ def _worker_task(path: Path, config: dict, language: str | None, speed: float | 
 # -- the batch ----------------------------------------------------------------------------
 
 def run_batch(files: list[Path], config: dict, options: BatchOptions, *,
-              on_report: Callable[[Path, dict], None], sink=None, progress: Progress | None = None) -> BatchResult:
+              on_report: Callable[[Path, dict], None], sink=None, agent_id: str = "",
+              progress: Progress | None = None) -> BatchResult:
     """Replay ``files``; ``on_report(path, report)`` runs in this process for each success."""
     result = BatchResult()
     progress = progress or Progress(len(files))
@@ -163,7 +170,7 @@ def run_batch(files: list[Path], config: dict, options: BatchOptions, *,
         try:
             for path in todo:
                 try:
-                    finished(path, replay_one(path, config, options.language, options.speed, sink), "")
+                    finished(path, replay_one(path, config, options.language, options.speed, sink, agent_id), "")
                 except ReplayFailure as exc:
                     finished(path, None, str(exc))
         finally:
@@ -175,7 +182,7 @@ def run_batch(files: list[Path], config: dict, options: BatchOptions, *,
     with ProcessPoolExecutor(options.workers, mp_context=get_context("spawn"), initializer=_worker_init,
                              initargs=(threads,)) as pool:
         pending: dict[Future, Path] = {
-            pool.submit(_worker_task, path, config, options.language, options.speed): path for path in todo
+            pool.submit(_worker_task, path, config, options.language, options.speed, agent_id): path for path in todo
         }
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)

@@ -7,6 +7,7 @@ why, the others still run, and the exit status is non-zero at the end.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -15,6 +16,7 @@ from pathlib import Path
 from ..config import ConfigError, load_config
 from .batch import BatchOptions, run_batch
 from .html_report import ReportSettings, write_html_report
+from .publish import publishing_sink
 from .report import write_report
 from .summary import write_summary
 from .summary_html import write_summary_html
@@ -36,7 +38,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--speed", default="max", metavar="max|1|N",
                    help="max = as fast as possible (default); 1 = paced like a live call; N = N times real time")
     p.add_argument("--config", metavar="FILE", help="TOML file overriding the defaults in config/")
-    p.add_argument("--publish", action="store_true", help="publish nudges over MQTT as if live (with --speed 1)")
+    p.add_argument("--publish", action="store_true",
+                   help="publish nudges over MQTT as if live (use with --speed 1; a running `coach serve` "
+                        "shows them on /display)")
+    p.add_argument("--agent-id", default="", metavar="ID",
+                   help="agent id for reports and MQTT topics (default: sidecar file or filename pattern)")
     p.add_argument("--workers", type=int, metavar="N", help="parallel worker processes (default: replay.workers)")
     p.add_argument("--force", action="store_true", help="replay even when a report newer than the input exists")
     p.set_defaults(func=run)
@@ -94,10 +100,6 @@ def run(args: argparse.Namespace) -> int:
         workers=workers or max(1, (os.cpu_count() or 1) // 2),
         force=args.force,
     )
-    if args.publish:
-        print("coach replay: --publish needs the MQTT publisher, which is not part of this build yet",
-              file=sys.stderr)
-        return 2
     html_settings = ReportSettings.from_config(config["reports"])
 
     def save(path: Path, report: dict) -> None:
@@ -105,7 +107,8 @@ def run(args: argparse.Namespace) -> int:
         write_html_report(report, out_dir, path.stem, settings=html_settings)
 
     started = time.monotonic()
-    result = run_batch(files, config, options, on_report=save)
+    with publishing_sink(config) if args.publish else contextlib.nullcontext() as sink:
+        result = run_batch(files, config, options, on_report=save, sink=sink, agent_id=args.agent_id)
     reports = [report for _, report in result.skipped + result.reports]
     if len(files) > 1:
         write_summary(reports, out_dir / "summary.csv")
