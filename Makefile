@@ -8,7 +8,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test setup system python node model bench clean
+.PHONY: demo test setup system python node display model bench clean
 
 demo: setup
 	$(VENV)/bin/coach demo
@@ -16,7 +16,7 @@ demo: setup
 test: setup
 	$(VENV)/bin/pytest -q
 
-setup: system python node model
+setup: system python node display model
 
 system:
 	@scripts/bootstrap_system.sh
@@ -33,6 +33,9 @@ node: node_modules/.installed
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+display: python node
+	$(PY) -m service.display.vendor
 
 model: python
 	$(PY) -m service.asr.models prepare

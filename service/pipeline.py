@@ -172,8 +172,7 @@ class CallPipeline:
         self.poll()
         if self._sink is not None and self.now >= self._next_state_at:
             self._next_state_at = self.now + self._state_every_s
-            self._sink.state(self.info, {"status": "active", "t": round(self.now, 3),
-                                         "metrics": self.session.live_metrics()})
+            self._sink.state(self.info, {"status": "active", "t": round(self.now, 3), **self.session.live_state()})
 
     def _dispatch_requests(self) -> None:
         for request in self.session.transcription_requests():

@@ -120,6 +120,12 @@ class TurnDynamics:
         fs = self.frame_s
         return [SpeechSegment(speaker, a * fs, b * fs) for a, b in spans]
 
+    def silence_s(self, trackers: dict[Speaker, TurnTracker]) -> float:
+        """How long both parties have been silent now (0 while anyone talks or before the first word)."""
+        if not self._speech_seen or any(t.active for t in trackers.values()):
+            return 0.0
+        return (self._frames - max(t.last_voiced_end_frame for t in trackers.values())) * self.frame_s
+
     def dead_air_gap_starts(self) -> set[float]:
         return {g * self.frame_s for g in self._dead_air_gaps}
 

@@ -290,9 +290,15 @@ class CallSession:
     def pending_transcriptions(self) -> int:
         return len(self._pending)
 
-    def live_metrics(self) -> dict:
-        """Metrics so far (open turns clipped at now), for the live state topic."""
-        return self._metrics(open_segments=True).to_dict()
+    def live_state(self) -> dict:
+        """The agent display's view of the call now: metrics so far (open turns
+        clipped at now), the current silence, and whether the customer is distressed."""
+        distressed = self._rules is not None and self._rules.customer_distressed(self._rules_clock)
+        return {
+            "metrics": self._metrics(open_segments=True).to_dict(),
+            "silence_s": round(self._dynamics.silence_s(self._trackers), 3),
+            "customer_distress": bool(distressed),
+        }
 
     def result(self) -> SessionResult:
         """Everything the report needs; call after :meth:`finish` and the last transcripts."""

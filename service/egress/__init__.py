@@ -14,6 +14,8 @@ from .sink import MqttCallSink
 from .topics import Topics, is_valid_id
 
 __all__ = [
+    "STATUS_OFFLINE",
+    "STATUS_ONLINE",
     "Backoff",
     "BrokerAddress",
     "EmbeddedBroker",
@@ -23,8 +25,6 @@ __all__ = [
     "Outgoing",
     "Publisher",
     "PublisherStats",
-    "STATUS_OFFLINE",
-    "STATUS_ONLINE",
     "Topics",
     "is_valid_id",
 ]

@@ -12,6 +12,7 @@ default. Production uses an external broker (see ``config/mosquitto.conf``).
 from __future__ import annotations
 
 import logging
+from typing import Self
 
 from amqtt.broker import Broker
 
@@ -61,7 +62,7 @@ class EmbeddedBroker:
             await self._broker.shutdown()
             self._broker = None
 
-    async def __aenter__(self) -> "EmbeddedBroker":
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 

@@ -15,7 +15,7 @@ import random
 from collections import deque
 from dataclasses import dataclass
 
-__all__ = ["Outgoing", "Outbox", "Backoff"]
+__all__ = ["Backoff", "Outbox", "Outgoing"]
 
 
 @dataclass(frozen=True, slots=True, eq=False)

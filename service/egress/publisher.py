@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Self
 
 import aiomqtt
 from aiomqtt.exceptions import MqttConnectError  # not re-exported by aiomqtt 2.5
@@ -37,7 +38,7 @@ from .outbox import Backoff, Outbox, Outgoing
 from .settings import MqttSettings
 from .topics import Topics
 
-__all__ = ["Publisher", "PublisherStats", "STATUS_ONLINE", "STATUS_OFFLINE"]
+__all__ = ["STATUS_OFFLINE", "STATUS_ONLINE", "Publisher", "PublisherStats"]
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ class Publisher:
         user_properties: tuple[tuple[str, str], ...] = (),
         coalesce: bool = False,
     ) -> None:
-        """Queue one message; never blocks, safe from any thread.
+        """Queue one message; never blocks. After ``start()``, safe from any thread.
 
         ``expiry_s`` starts now: past it the message is dropped unsent (and
         counted), and on MQTT 5 the remainder travels as its message expiry.
@@ -142,15 +143,16 @@ class Publisher:
         self._closing = True
         self._wakeup.set()
         try:
-            await asyncio.wait_for(asyncio.shield(self._task), self._settings.ack_timeout_s)
-        except (asyncio.TimeoutError, aiomqtt.MqttError):
+            if self._connected.is_set():  # let it announce "offline" and disconnect cleanly
+                await asyncio.wait_for(asyncio.shield(self._task), self._settings.ack_timeout_s)
+        except (TimeoutError, aiomqtt.MqttError):
             pass
         finally:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
 
-    async def __aenter__(self) -> "Publisher":
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
@@ -161,7 +163,7 @@ class Publisher:
         """True once connected (False if ``timeout`` seconds pass first)."""
         try:
             await asyncio.wait_for(self._connected.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False
         return True
 

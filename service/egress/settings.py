@@ -74,7 +74,7 @@ class MqttSettings:
     display_card_s: float
 
     @classmethod
-    def from_config(cls, section: dict[str, Any]) -> "MqttSettings":
+    def from_config(cls, section: dict[str, Any]) -> MqttSettings:
         """Build from the ``[mqtt]`` section of :func:`service.config.load_config`."""
         names = [f.name for f in fields(cls)]
         missing = [n for n in names if n not in section]

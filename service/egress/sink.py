@@ -26,7 +26,7 @@ from .publisher import Publisher
 from .settings import MqttSettings
 from .topics import Topics
 
-__all__ = ["MqttCallSink", "CallInfoLike"]
+__all__ = ["CallInfoLike", "MqttCallSink"]
 
 
 class CallInfoLike(Protocol):
@@ -40,11 +40,13 @@ class CallInfoLike(Protocol):
 
 
 def _json(payload: dict[str, Any]) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # default=str: call metadata comes from telephony parameters and may hold
+    # values JSON cannot encode; a nudge must not fail for that.
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
 
 
 class _CallState:
-    __slots__ = ("sequence", "last_state_at")
+    __slots__ = ("last_state_at", "sequence")
 
     def __init__(self) -> None:
         self.sequence = 0
@@ -87,7 +89,8 @@ class MqttCallSink:
     # -- CallSink ----------------------------------------------------------
     def call_started(self, info: CallInfoLike) -> None:
         """Raises ValueError when an id cannot be a topic level (see ``topics.is_valid_id``)."""
-        events, state = self._topics.events(info.call_id), self._topics.state(info.agent_id)
+        events = self._topics.events(info.call_id)
+        self._topics.nudges(info.agent_id)  # refuse a bad agent id before anything is queued
         self._call(info.call_id)
         started = {"event": "started", **self._base(info), "source": info.source,
                    "language": info.language, "metadata": dict(info.metadata)}

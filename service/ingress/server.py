@@ -12,8 +12,8 @@ the final decodes never stall other calls.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-import mimetypes
 import re
 from pathlib import Path
 from typing import Any, Self
@@ -23,6 +23,8 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from service.display import asset
+from service.egress import MqttSettings, is_valid_id
 from service.pipeline import CallInfo, CallPipeline, CallSink
 from service.replay.report import write_report
 
@@ -40,7 +42,6 @@ __all__ = ["ADAPTERS", "IngressServer"]
 log = logging.getLogger(__name__)
 
 ADAPTERS: dict[str, type[Adapter]] = {"twilio": TwilioAdapter, "audiohook": AudioHookAdapter, "stream": GenericAdapter}
-DISPLAY_DIR = Path(__file__).resolve().parent.parent / "display"
 _STEM_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -212,8 +213,10 @@ class IngressServer:
             response = connection.respond(200, self.metrics.render())
             response.headers["Content-Type"] = CONTENT_TYPE
             return response
+        if path == "/display/config.json":
+            return self._display_config(connection, request)
         if path == "/display" or path.startswith("/display/"):
-            return self._static(connection, path.removeprefix("/display").lstrip("/") or "index.html")
+            return self._static(connection, path.removeprefix("/display").lstrip("/"))
         endpoint = path.lstrip("/")
         if endpoint not in self.settings.endpoints:
             return connection.respond(404, "not found\n")
@@ -227,14 +230,19 @@ class IngressServer:
         return None
 
     def _static(self, connection: ServerConnection, name: str) -> Response:
-        root = DISPLAY_DIR.resolve()
-        target = (root / name).resolve()
-        if not target.is_relative_to(root) or not target.is_file():
+        """Only the display page's own files (never the package's code)."""
+        found = asset(name)
+        if found is None:
             return connection.respond(404, "not found\n")
-        kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-        body = target.read_bytes()
-        headers = Headers({"Content-Type": kind, "Content-Length": str(len(body)), "Cache-Control": "no-cache"})
-        return Response(200, "OK", headers, body)
+        return _response(found.body, found.content_type)
+
+    def _display_config(self, connection: ServerConnection, request: Request) -> Response:
+        """Where the display finds the broker: the host the browser used, or mqtt.display_ws_url."""
+        host = request.headers.get("Host", "127.0.0.1")
+        page_host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        settings = MqttSettings.from_config(self.config["mqtt"])
+        body = json.dumps(settings.display_config(page_host, self.config["nudges"]["display_language"]))
+        return _response(body.encode(), "application/json")
 
     # -- WebSocket --------------------------------------------------------------------------
     async def _handle(self, ws: ServerConnection) -> None:
@@ -313,6 +321,12 @@ class IngressServer:
                 except ConnectionClosed:
                     pass
             elif isinstance(event, CallStart):
+                bad = [value for value in (event.call_id, event.agent_id) if value and not is_valid_id(value)]
+                if bad:
+                    self._fail(conn, ProtocolError("invalid_id", f"call or agent id {bad[0][:40]!r} cannot be used "
+                                                   "(no '/', '+', '#', control characters; at most 128 characters)",
+                                                   CloseCode.INVALID))
+                    return False
                 info = CallInfo(event.call_id, event.agent_id, conn.endpoint, event.language, dict(event.metadata))
                 conn.pipeline = CallPipeline(self.config, info, asr=self._asr, sink=self._sink)
                 log.info("call started: %s agent=%s", conn.label, event.agent_id)
@@ -363,3 +377,8 @@ class IngressServer:
                 await ws.send(reply.text)
             except ConnectionClosed:
                 break
+
+
+def _response(body: bytes, content_type: str) -> Response:
+    headers = Headers({"Content-Type": content_type, "Content-Length": str(len(body)), "Cache-Control": "no-cache"})
+    return Response(200, "OK", headers, body)

@@ -138,3 +138,17 @@ def test_disabled_kind_never_fires():
     _, out = run(agent=[(0.5, 2.0), (9.0, 10.0)], customer=[], total=11.0,
                  overrides={"nudges": {"disabled": ["dead_air"]}})
     assert not [n for n in out if getattr(n, "kind", "") == "dead_air"]
+
+
+def test_live_state_reports_the_current_silence():
+    config = load_config()
+    session = CallSession(SessionSettings.from_config(config), transcribe=False)
+    session.receive_activity("agent", activity([(0.9, 3.0)], 6.0))
+    session.receive_activity("customer", activity([], 6.0))
+    state = session.live_state()
+    assert state["silence_s"] == pytest.approx(6.0 - 3.0)
+    assert state["customer_distress"] is False
+    assert state["metrics"]["agent_talk_s"] == pytest.approx(2.1)
+    session.receive_activity("agent", activity([(0.0, 1.2)], 1.2))
+    session.receive_activity("customer", activity([], 1.2))
+    assert session.live_state()["silence_s"] == 0.0  # the agent is talking again

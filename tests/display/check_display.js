@@ -2,14 +2,15 @@
 // browser; nothing is downloaded). Protocol with the pytest side, one line each
 // on stdout: "READY" once the page is connected to the broker (pytest then
 // publishes a nudge), then one JSON line with what the page shows.
-// Usage: node check_display.js URL SCREENSHOT_PATH PROFILE_DIR
+// With MODE "problem" it only reports the page's problem banner (no broker needed).
+// Usage: node check_display.js URL SCREENSHOT_PATH PROFILE_DIR [MODE]
 "use strict";
 const { chromium } = require("playwright-core");
 
 const WAIT_MS = 30000;
 
 async function main() {
-  const [url, screenshot, profile] = process.argv.slice(2);
+  const [url, screenshot, profile, mode] = process.argv.slice(2);
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: "/usr/bin/chromium",
     headless: true,
@@ -22,12 +23,20 @@ async function main() {
     const errors = [];
     page.on("pageerror", (err) => errors.push(String(err)));
     await page.goto(url);
+    if (mode === "problem") {
+      const banner = await page.waitForSelector("#problem:not([hidden])", { timeout: WAIT_MS });
+      console.log(JSON.stringify({ problem: await banner.textContent(), role: await banner.getAttribute("role"),
+                                   connection: await page.getAttribute("body", "data-connection") }));
+      return;
+    }
     await page.waitForSelector('body[data-connection="connected"]', { timeout: WAIT_MS });
     // The retained state published before the page opened must be shown at once.
     await page.waitForFunction(() => document.getElementById("ratio").getAttribute("aria-valuenow") !== "0",
                                null, { timeout: WAIT_MS });
     console.log("READY");
     const card = await page.waitForSelector(".card[data-kind]", { timeout: WAIT_MS });
+    // A new card must not take the focus away from whatever the agent is typing in.
+    const focusUntouched = await page.evaluate(() => document.activeElement === document.body);
     const why = await card.$(".why");
     await why.click();
     const result = await page.evaluate(() => {
@@ -45,9 +54,9 @@ async function main() {
         connection: document.getElementById("connection").textContent,
         lang: document.documentElement.lang,
         title: document.getElementById("title").textContent,
-        focusInCard: !!document.activeElement && document.activeElement.closest(".card") !== null && document.activeElement.tagName !== "BUTTON",
       };
     });
+    result.focusUntouched = focusUntouched;
     await page.screenshot({ path: screenshot, fullPage: true });
     // Keyboard: Escape dismisses the newest card.
     await page.keyboard.press("Escape");

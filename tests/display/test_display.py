@@ -6,18 +6,19 @@ import asyncio
 import dataclasses
 import json
 import shutil
+import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Self
 
 import pytest
+from egress.helpers import WAIT_S, Info
+from egress.mosquitto import Mosquitto
 
 from service.display import DISPLAY_DIR, asset
 from service.display.vendor import LIBRARY, vendor
 from service.egress import MqttCallSink, MqttSettings, Publisher
-
-from egress.helpers import WAIT_S, Info
-from egress.mosquitto import Mosquitto
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -29,17 +30,18 @@ NUDGE = {"kind": "interruption", "t": 9.9, "speaker": "agent", "severity": "warn
 class DisplayServer:
     """Serves the display as ``coach serve`` must: /display, /display/<file>, /display/config.json."""
 
-    def __init__(self, settings: MqttSettings, language: str) -> None:
+    def __init__(self, settings: MqttSettings, language: str, missing: tuple[str, ...] = ()) -> None:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:
                 path = self.path.split("?", 1)[0]
                 if path == "/display/config.json":
                     host = self.headers.get("Host", "127.0.0.1").rsplit(":", 1)[0]
                     body, kind = json.dumps(settings.display_config(host, language)).encode(), "application/json"
                 else:
-                    found = asset(path.removeprefix("/display").lstrip("/")) if path.startswith("/display") else None
+                    name = path.removeprefix("/display").lstrip("/")
+                    found = asset(name) if path.startswith("/display") and name not in missing else None
                     if found is None:
                         self.send_error(404)
                         return
@@ -57,7 +59,7 @@ class DisplayServer:
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=outer.httpd.serve_forever, daemon=True)
 
-    def __enter__(self) -> "DisplayServer":
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
@@ -124,8 +126,35 @@ def test_display_shows_a_published_nudge(tmp_path, config):
     assert shown["message"] == "Let the customer finish" and shown["id"].startswith("call-1#")
     assert shown["evidenceShown"] and shown["expanded"] == "true"
     assert "but I already told you" in shown["evidence"] and "0:09" in shown["evidence"]
-    assert shown["liveRegion"] == "polite" and not shown["focusInCard"]
+    assert shown["liveRegion"] == "polite" and shown["focusUntouched"]
     assert shown["ratio"] == "62" and shown["interruptions"] == "2"
     assert shown["connection"] == "Live" and shown["lang"] == "en" and shown["title"] == "Coach"
     assert shown["cards"] == 1 and shown["cardsAfterEscape"] == 0
     assert screenshot.stat().st_size > 0
+
+
+def test_every_language_has_every_string():
+    """English plus the four seed languages, each with the full set of labels and nudge kinds."""
+    loader = f"global.window = {{}}; require({json.dumps(str(DISPLAY_DIR / 'i18n.js'))}); " \
+             "console.log(JSON.stringify(window.CALLCOACH_I18N));"
+    strings = json.loads(subprocess.run([shutil.which("node"), "-e", loader], capture_output=True, check=True).stdout)
+    assert sorted(strings) == ["el", "en", "lv", "tl", "tr"]
+    english = strings["en"]
+    for language, table in strings.items():
+        assert set(table) == set(english), language
+        assert set(table["kinds"]) == set(english["kinds"]), language
+        assert all(isinstance(v, str) and v for k, v in table.items() if k != "kinds"), language
+    assert strings["el"]["title"] != english["title"] and strings["tr"]["why"] != english["why"]
+
+
+def test_page_explains_a_missing_mqtt_library(tmp_path, config):
+    """Setup skipped `python -m service.display.vendor`: the page says what to run."""
+    settings = MqttSettings.from_config(config["mqtt"])
+    with DisplayServer(settings, "en", missing=("mqtt.min.js",)) as server:
+        url = f"http://127.0.0.1:{server.port}/display?agent=agent-1"
+        run = subprocess.run([shutil.which("node"), str(SCRIPT), url, "-", str(tmp_path / "profile"), "problem"],
+                             check=False, capture_output=True, cwd=ROOT, timeout=WAIT_S * 2)
+    assert run.returncode == 0, run.stderr
+    shown = json.loads(run.stdout)
+    assert "python -m service.display.vendor" in shown["problem"] and "npm ci" in shown["problem"]
+    assert shown["role"] == "alert" and shown["connection"] == "offline"

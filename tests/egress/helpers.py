@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+from typing import Self
 
 import aiomqtt
 import paho.mqtt.client as paho
@@ -47,7 +48,7 @@ class Collector:
     def payloads(self, suffix: str = "") -> list[dict]:
         return [json.loads(m.payload) for m in self.messages if str(m.topic).endswith(suffix)]
 
-    async def __aenter__(self) -> "Collector":
+    async def __aenter__(self) -> Self:
         self._task = asyncio.create_task(self._run())
         await asyncio.wait_for(self.subscribed.wait(), WAIT_S)
         return self

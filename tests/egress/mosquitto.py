@@ -26,15 +26,18 @@ def free_port() -> int:
 
 
 class Mosquitto:
-    def __init__(self, folder: Path, *, port: int | None = None, ws: bool = False, acl_file: Path | None = None) -> None:
+    def __init__(self, folder: Path, *, port: int | None = None, ws: bool = False, acl_file: Path | None = None,
+                 tls: tuple[Path, Path] | None = None, password_file: Path | None = None) -> None:
         self.folder = folder
         self.port = port or free_port()
         self.ws_port = free_port() if ws else None
         self.conf = folder / "mosquitto.conf"
         lines = [
             f"listener {self.port} 127.0.0.1",
+            *([f"certfile {tls[0]}", f"keyfile {tls[1]}"] if tls else []),
             *([f"listener {self.ws_port} 127.0.0.1", "protocol websockets"] if ws else []),
-            "allow_anonymous true",
+            f"allow_anonymous {'false' if password_file else 'true'}",
+            *([f"password_file {password_file}"] if password_file else []),
             # Started as root, Mosquitto drops to user "mosquitto", which cannot
             # write the test's folder (log, persistence store): stay who we are.
             f"user {getpass.getuser()}",
@@ -59,7 +62,7 @@ class Mosquitto:
         path = self.folder / "mosquitto.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
-    def start(self) -> "Mosquitto":
+    def start(self) -> Mosquitto:
         self.process = subprocess.Popen([MOSQUITTO, "-c", str(self.conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:

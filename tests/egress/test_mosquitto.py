@@ -7,7 +7,6 @@ import dataclasses
 import json
 import os
 import signal
-import subprocess
 import sys
 import textwrap
 
@@ -143,17 +142,18 @@ PUBLISHER_SCRIPT = textwrap.dedent("""
 def test_last_will_announces_a_killed_service(mosquitto):
     async def scenario():
         async with Collector(mosquitto.port, "callcoach/v1/service/+/status") as seen:
-            service = subprocess.Popen([sys.executable, "-c", PUBLISHER_SCRIPT, mosquitto.url],
-                                       stdout=subprocess.PIPE, cwd=os.getcwd())
+            service = await asyncio.create_subprocess_exec(sys.executable, "-c", PUBLISHER_SCRIPT, mosquitto.url,
+                                                           stdout=asyncio.subprocess.PIPE, cwd=os.getcwd())
             try:
-                line = await asyncio.wait_for(asyncio.to_thread(service.stdout.readline), WAIT_S)
+                line = await asyncio.wait_for(service.stdout.readline(), WAIT_S)
                 assert line.strip() == b"connected"
                 assert await seen.wait_for(lambda c: [m.payload for m in c.messages] == [b"online"])
                 service.send_signal(signal.SIGKILL)  # no DISCONNECT: the broker must publish the will
                 assert await seen.wait_for(lambda c: len(c.messages) == 2)
             finally:
-                service.kill()
-                service.wait()
+                if service.returncode is None:
+                    service.kill()
+                await service.wait()
             return seen.messages
 
     online, offline = asyncio.run(scenario())

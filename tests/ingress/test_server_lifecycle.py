@@ -100,21 +100,23 @@ def test_settings_refuse_bad_values():
     assert IngressServer(config).settings.loopback
 
 
-def test_display_files_are_served_and_nothing_else(tmp_path, monkeypatch):
-    (tmp_path / "index.html").write_text("<h1>display</h1>")
-    (tmp_path / "app.js").write_text("console.log(1)")
-    monkeypatch.setattr(server_module, "DISPLAY_DIR", tmp_path)
+def test_display_files_are_served_and_nothing_else(tmp_path):
     config = load_config(overrides={"asr": {"engine": "none"}, "server": {"port": 0,
                                                                           "reports_dir": str(tmp_path / "r")}})
+    paths = ("/display", "/display/display.js", "/display/config.json", "/display/missing.css",
+             "/display/__init__.py", "/display/vendor.py", "/display/.gitignore", "/display/../server.py")
 
     async def run():
         async with IngressServer(config) as srv:
             base = f"http://127.0.0.1:{srv.port}"
             loop = asyncio.get_running_loop()
-            return [await loop.run_in_executor(None, http_get, base + p)
-                    for p in ("/display", "/display/app.js", "/display/missing.css", "/display/../server.py")]
+            return [await loop.run_in_executor(None, http_get, base + p) for p in paths]
 
-    index, js, missing, escape = asyncio.run(run())
-    assert index[:2] == (200, "text/html") and "display" in index[2]
+    index, js, display_config, *refused = asyncio.run(run())
+    assert index[0] == 200 and index[1].startswith("text/html") and "<html" in index[2]
     assert js[0] == 200 and "javascript" in js[1]
-    assert missing[0] == escape[0] == 404
+    assert display_config[0] == 200
+    settings = json.loads(display_config[2])
+    assert settings["broker"] == f"ws://127.0.0.1:{config['mqtt']['embedded_ws_port']}"
+    assert settings["topic_root"] == config["mqtt"]["topic_root"]
+    assert [r[0] for r in refused] == [404] * len(refused)  # page files only, never the package's code

@@ -66,8 +66,15 @@ def test_twilio_without_frames_for_a_silent_track_still_matches(server, synth_ca
 
 
 def test_generic_client_gets_the_report_name(server, synth_calls):
-    call = dataclasses.replace(load_stereo(synth_calls["short"]), call_id="named/../call 1")
+    call = dataclasses.replace(load_stereo(synth_calls["short"]), call_id="named..call 1")
     result = asyncio.run(stream_call(server.url, "stream", call, speed=None, token=TOKENS["stream"]))
     stopped = result.json_replies()[-1]
-    assert stopped["type"] == "stopped" and stopped["report"] == "named_.._call_1.coach.json"
+    assert stopped["type"] == "stopped" and stopped["report"] == "named..call_1.coach.json"
     assert (server.reports / stopped["report"]).exists()
+
+
+def test_an_id_that_cannot_be_a_topic_level_is_refused(server, synth_calls):
+    call = dataclasses.replace(load_stereo(synth_calls["short"]), call_id="named/../call")
+    result = asyncio.run(stream_call(server.url, "stream", call, speed=None, token=TOKENS["stream"]))
+    assert result.close_code == 1007
+    assert "call or agent id" in result.close_reason
