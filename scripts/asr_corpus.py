@@ -15,10 +15,19 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from service.asr.espeak import synthesize  # noqa: E402
-from service.asr.guards import normalise  # noqa: E402
+from service.asr.espeak import synthesize
+from service.asr.guards import normalise
 
-__all__ = ["CORPUS", "corpus", "wer_counts", "percentile", "synthesize", "add_common_args", "settings_from_args"]
+__all__ = [
+    "CORPUS",
+    "add_common_args",
+    "cer_counts",
+    "corpus",
+    "percentile",
+    "settings_from_args",
+    "synthesize",
+    "wer_counts",
+]
 
 CORPUS: dict[str, list[str]] = {
     "en": [
@@ -36,10 +45,10 @@ CORPUS: dict[str, list[str]] = {
         "Is there anything else I can help you with today?",
         "I would like to cancel my subscription because the price went up again last month.",
         "Let me transfer you to the billing department, they will be able to sort out the invoice.",
-        "The technician will visit your address between nine and twelve on Wednesday, and he will call you "
-        "thirty minutes before he arrives.",
-        "I am sorry about the delay. I have escalated your case to my supervisor and you will receive an email "
-        "with the reference number within the next two hours.",
+        ("The technician will visit your address between nine and twelve on Wednesday, and he will call you "
+         "thirty minutes before he arrives."),
+        ("I am sorry about the delay. I have escalated your case to my supervisor and you will receive an email "
+         "with the reference number within the next two hours."),
         "Thanks for calling, have a great day.",
         "Can you hear me now?",
         "I already tried restarting the router three times and it still does not work.",
@@ -89,6 +98,13 @@ def _edits(ref: list[str], hyp: list[str]) -> int:
 def wer_counts(reference: str, hypothesis: str) -> tuple[int, int]:
     """(word edits, reference words) after normalisation; sum both over a corpus for WER."""
     ref, hyp = normalise(reference).split(), normalise(hypothesis).split()
+    return _edits(ref, hyp), len(ref)
+
+
+def cer_counts(reference: str, hypothesis: str) -> tuple[int, int]:
+    """(character edits, reference characters) after normalisation: the finer signal for
+    espeak-ng's rough non-English voices, where near-miss spellings make WER ~100%."""
+    ref, hyp = list(normalise(reference)), list(normalise(hypothesis))
     return _edits(ref, hyp), len(ref)
 
 

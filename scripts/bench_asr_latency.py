@@ -40,17 +40,17 @@ def main() -> None:
     trimmed = settings_from_args(args)
     full = settings_from_args(args, window="full")
     engine = WhisperTranscriber.load(trimmed)
-    model = engine._model
+    model = engine.model
     modes = {
         "trimmed": engine.transcribe,
-        "full": WhisperTranscriber(model, full).transcribe,
+        "full": engine.with_settings(full).transcribe,
         "stock": lambda audio, language: list(model.transcribe(audio, language=language, beam_size=5)[0]),
     }
     speech = synthesize(MONOLOGUE, "en")
     lengths = [float(x) for x in args.lengths.split(",")]
     times: dict[tuple[str, float], list[float]] = {(m, n): [] for m in modes for n in lengths}
-    for mode in modes:  # warm-up: first calls pay for allocations
-        modes[mode](speech[:16000], language="en")
+    for run in modes.values():  # warm-up: first calls pay for allocations
+        run(speech[:16000], language="en")
     for _ in range(args.repeats):
         for seconds in lengths:
             audio = speech[: int(seconds * 16000)]
@@ -65,7 +65,7 @@ def main() -> None:
         for mode in modes:
             values = times[(mode, seconds)]
             print(f"latency[{seconds:g}s] {mode}: p50 {percentile(values, 50):.3f} s, p95 {percentile(values, 95):.3f} s")
-    overall = {mode: sum((times[(mode, n)] for n in lengths), []) for mode in modes}
+    overall = {mode: [t for n in lengths for t in times[(mode, n)]] for mode in modes}
     for mode, values in overall.items():
         print(f"latency[all] {mode}: p50 {percentile(values, 50):.3f} s, p95 {percentile(values, 95):.3f} s")
     for base in ("full", "stock"):

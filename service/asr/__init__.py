@@ -11,25 +11,25 @@ Public surface (everything else is private to the sub-package)::
 
 from __future__ import annotations
 
+from .errors import ModelError
 from .fake import FakeTranscriber
 from .language import LanguageTracker
-from .models import ModelError
 from .scheduler import DecodeJob, DecodeScheduler, OnDone
 from .settings import AsrSettings, SettingsError
 from .transcriber import Transcriber, TranscriptionResult
 
 __all__ = [
     "AsrSettings",
+    "DecodeJob",
+    "DecodeScheduler",
+    "FakeTranscriber",
+    "LanguageTracker",
+    "ModelError",
+    "OnDone",
     "SettingsError",
     "Transcriber",
     "TranscriptionResult",
-    "FakeTranscriber",
     "load_transcriber",
-    "DecodeScheduler",
-    "DecodeJob",
-    "OnDone",
-    "LanguageTracker",
-    "ModelError",
 ]
 
 

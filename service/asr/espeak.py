@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import soxr
 
-__all__ = ["SpeechSynthError", "VOICES", "available", "synthesize"]
+__all__ = ["VOICES", "SpeechSynthError", "available", "synthesize"]
 
 SAMPLE_RATE = 16000
 # espeak-ng voice per Whisper language code. espeak-ng has no Tagalog voice:
@@ -41,7 +41,7 @@ def synthesize(text: str, language: str = "en", words_per_minute: int = 160) -> 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "speech.wav"
         run = subprocess.run(["espeak-ng", "-v", voice, "-s", str(words_per_minute), "-w", str(path), text],
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, check=False)
         if run.returncode != 0:
             raise SpeechSynthError(f"espeak-ng failed for voice {voice}: {run.stderr.strip()}")
         with wave.open(str(path)) as wav:

@@ -21,17 +21,17 @@ import webrtcvad
 from .settings import GuardSettings
 
 __all__ = [
-    "NO_VOICE",
-    "NO_SPEECH",
-    "REPETITION",
-    "LOW_CONFIDENCE",
     "HALLUCINATION",
+    "LOW_CONFIDENCE",
+    "NO_SPEECH",
+    "NO_VOICE",
+    "REPETITION",
     "compression_ratio",
+    "cut_loop",
+    "is_repetitive",
+    "judge",
     "normalise",
     "voiced_fraction",
-    "is_repetitive",
-    "cut_loop",
-    "judge",
 ]
 
 NO_VOICE = "no_voice"
@@ -75,7 +75,7 @@ def is_repetitive(text: str, guards: GuardSettings) -> bool:
 
 @lru_cache(maxsize=8)
 def _char_loop(max_repeats: int) -> re.Pattern[str]:
-    return re.compile(r"([^\s\d]{1,8}?)\1{%d,}" % max_repeats)
+    return re.compile(rf"([^\s\d]{{1,8}}?)\1{{{max_repeats},}}")
 
 
 def cut_loop(text: str, guards: GuardSettings) -> str:

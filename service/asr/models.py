@@ -28,17 +28,18 @@ from importlib import resources
 from pathlib import Path
 
 from ..config import registry_dir
+from .errors import ModelError
 
 __all__ = [
     "ModelError",
     "RegistryFile",
     "RegistryModel",
     "ResolvedModel",
-    "load_registry",
     "default_cache_root",
+    "load_registry",
+    "main",
     "prepare",
     "resolve_model",
-    "main",
 ]
 
 REGISTRY_FILE = "registry.toml"
@@ -47,10 +48,6 @@ MARKER = ".callcoach-verified.json"
 # Files a CTranslate2 Whisper folder needs to load without a network.
 REQUIRED_LOCAL_FILES = ("model.bin", "config.json", "tokenizer.json")
 _HASH_BLOCK = 1 << 20
-
-
-class ModelError(RuntimeError):
-    """A model cannot be found, assembled or loaded; the message says how to fix it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ from ..core.events import Speaker
 from .settings import AsrSettings
 from .transcriber import Transcriber, TranscriptionResult
 
-__all__ = ["DecodeJob", "OnDone", "DecodeScheduler"]
+__all__ = ["DecodeJob", "DecodeScheduler", "OnDone"]
 
 log = logging.getLogger(__name__)
 ERROR = "error"
@@ -45,7 +45,7 @@ class DecodeJob:
     speaker: Speaker
     start: float
     end: float
-    audio: np.ndarray = field(repr=False)
+    audio: np.ndarray = field(repr=False, compare=False)
     language: str | None = None
     partial: bool = False
 

@@ -14,12 +14,12 @@ from typing import Any, Literal, TypeVar
 __all__ = [
     "ENGINES",
     "WINDOWS",
-    "SettingsError",
+    "AsrSettings",
+    "FakeSettings",
     "GuardSettings",
     "LanguageSettings",
     "SchedulerSettings",
-    "FakeSettings",
-    "AsrSettings",
+    "SettingsError",
 ]
 
 ENGINES = ("whisper", "fake", "none")
@@ -119,7 +119,7 @@ class AsrSettings:
     fake: FakeSettings
 
     @classmethod
-    def from_config(cls, section: dict[str, Any]) -> "AsrSettings":
+    def from_config(cls, section: dict[str, Any]) -> AsrSettings:
         """Build from ``load_config()["asr"]``; raises ``SettingsError`` on a bad value."""
         subs = {
             "guards": _build(GuardSettings, section.get("guards", {}), "asr.guards"),

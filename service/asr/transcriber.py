@@ -13,7 +13,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["SAMPLE_RATE", "TranscriptionResult", "Transcriber"]
+__all__ = ["SAMPLE_RATE", "Transcriber", "TranscriptionResult"]
 
 SAMPLE_RATE = 16000
 

@@ -27,7 +27,8 @@ from faster_whisper.tokenizer import Tokenizer
 from faster_whisper.transcribe import get_suppressed_tokens
 
 from . import guards
-from .models import ModelError, resolve_model
+from .errors import ModelError
+from .models import resolve_model
 from .settings import AsrSettings
 from .transcriber import SAMPLE_RATE, TranscriptionResult
 from .window import FRAMES_PER_SECOND, fit_window, split_chunks, window_frames
@@ -43,7 +44,8 @@ def auto_threads(settings: AsrSettings) -> int:
     """CTranslate2 threads per worker: configured, or the usable cores shared among workers."""
     if settings.threads:
         return settings.threads
-    return max(1, len(os.sched_getaffinity(0)) // settings.scheduler.workers)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, cores // settings.scheduler.workers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +67,11 @@ class WhisperTranscriber:
     def __init__(self, model: WhisperModel, settings: AsrSettings) -> None:
         self._model = model
         self._settings = settings
-        self._tokenizers: dict[str, Tokenizer] = {}
+        self._tokenizers: dict[str, tuple[Tokenizer, list[int]]] = {}  # language -> (tokenizer, suppressed)
         self._lock = threading.Lock()
 
     @classmethod
-    def load(cls, settings: AsrSettings) -> "WhisperTranscriber":
+    def load(cls, settings: AsrSettings) -> WhisperTranscriber:
         """Resolve ``settings.model`` (assembling registry models) and load it."""
         resolved = resolve_model(settings.model, settings.cache_dir, settings.allow_download)
         try:
@@ -90,6 +92,15 @@ class WhisperTranscriber:
             )
             raise ModelError(f"cannot load Whisper model '{resolved.source}': {exc}; fix: {hint}") from exc
         return cls(model, settings)
+
+    def with_settings(self, settings: AsrSettings) -> WhisperTranscriber:
+        """Another transcriber on the same loaded model (e.g. the full window, for comparison)."""
+        return WhisperTranscriber(self._model, settings)
+
+    @property
+    def model(self) -> WhisperModel:
+        """The underlying faster-whisper model (benchmarks compare against its ``transcribe``)."""
+        return self._model
 
     @property
     def multilingual(self) -> bool:
@@ -133,13 +144,14 @@ class WhisperTranscriber:
         probability = 1.0
         if language is None:
             language, probability = self._detect(encoded)
-        tokenizer = self._tokenizer(language)
+        tokenizer, suppressed = self._tokenizer(language)
         prompt = self._model.get_prompt(tokenizer, [], without_timestamps=True)
         max_new = s.min_tokens + math.ceil(len(audio) / SAMPLE_RATE * s.max_tokens_per_s)
         beam = s.partial_beam_size if partial else s.beam_size
-        text, avg_logprob, no_speech = self._generate(encoded, prompt, tokenizer, beam, max_new, retry=False)
+        decode = (encoded, prompt, tokenizer, suppressed, beam, max_new)
+        text, avg_logprob, no_speech = self._generate(*decode, retry=False)
         if guards.is_repetitive(text, s.guards):
-            text, avg_logprob, no_speech = self._generate(encoded, prompt, tokenizer, beam, max_new, retry=True)
+            text, avg_logprob, no_speech = self._generate(*decode, retry=True)
         rejected = guards.judge(text, avg_logprob, no_speech, s.guards)
         return _Piece("" if rejected else text, language, probability, avg_logprob, no_speech, rejected,
                       frames / FRAMES_PER_SECOND)
@@ -153,8 +165,8 @@ class WhisperTranscriber:
         language, probability = candidates[0]
         return language, float(probability)
 
-    def _generate(self, encoded, prompt: list[int], tokenizer: Tokenizer, beam: int, max_new: int,
-                  retry: bool) -> tuple[str, float, float]:
+    def _generate(self, encoded: ctranslate2.StorageView, prompt: list[int], tokenizer: Tokenizer,
+                  suppressed: list[int], beam: int, max_new: int, retry: bool) -> tuple[str, float, float]:
         s = self._settings
         result = self._model.model.generate(
             encoded,
@@ -168,7 +180,7 @@ class WhisperTranscriber:
             return_scores=True,
             return_no_speech_prob=True,
             suppress_blank=True,
-            suppress_tokens=self._suppressed(tokenizer),
+            suppress_tokens=suppressed,
         )[0]
         tokens = result.sequences_ids[0]
         # Mean log-probability per token, recovered from the length-penalised score as faster-whisper does.
@@ -176,14 +188,12 @@ class WhisperTranscriber:
         text = guards.cut_loop(tokenizer.decode(tokens).strip(), s.guards)
         return text, float(avg_logprob), float(result.no_speech_prob)
 
-    def _tokenizer(self, language: str) -> Tokenizer:
+    def _tokenizer(self, language: str) -> tuple[Tokenizer, list[int]]:
         with self._lock:
             if language not in self._tokenizers:
-                self._tokenizers[language] = Tokenizer(
+                tokenizer = Tokenizer(
                     self._model.hf_tokenizer, self.multilingual, task="transcribe",
                     language=language if self.multilingual else None,
                 )
+                self._tokenizers[language] = (tokenizer, get_suppressed_tokens(tokenizer, list(SUPPRESS_DEFAULT)))
             return self._tokenizers[language]
-
-    def _suppressed(self, tokenizer: Tokenizer) -> list[int]:
-        return get_suppressed_tokens(tokenizer, list(SUPPRESS_DEFAULT))

@@ -16,7 +16,7 @@ import numpy as np
 
 from .settings import AsrSettings
 
-__all__ = ["FRAMES_PER_SECOND", "FULL_WINDOW_FRAMES", "window_frames", "fit_window", "split_chunks"]
+__all__ = ["FRAMES_PER_SECOND", "FULL_WINDOW_FRAMES", "fit_window", "split_chunks", "window_frames"]
 
 FRAMES_PER_SECOND = 100  # Whisper's log-Mel hop: 160 samples at 16 kHz
 FULL_WINDOW_FRAMES = 3000  # 30 s, the window Whisper was trained on

@@ -40,9 +40,9 @@ def read_yaml(path: Path) -> dict:
 
 
 def _extend(base: dict, extra: dict) -> dict:
-    """Append the lists of ``extra`` to those of ``base`` (categories, negation, numbers, particles)."""
+    """Append the lists of ``extra`` to those of ``base`` (categories, negation, numbers, particles, joiners)."""
     out = dict(base)
-    for key in ("numbers", "particles"):
+    for key in ("numbers", "particles", "clause_joiners"):
         out[key] = list(base.get(key) or []) + list(extra.get(key) or [])
     for key in ("categories", "negation"):
         merged = {k: list(v or []) for k, v in (base.get(key) or {}).items()}

@@ -6,6 +6,12 @@ A phrase is written in natural spelling, words separated by spaces:
   frustrating). Inflection-rich languages (Turkish, Latvian, Greek) rely on it.
 - ``#``: any number, as digits or as one of the pack's number words.
 - ``{name}``: any word, captured (used to learn the customer's name).
+- ``{Name}``: a word written with a capital, captured. Cased transcripts
+  (Whisper's, typed ones) capitalise names, and that tells "it's Margaret"
+  from "it's about my bill"; self-introductions that are also ordinary
+  phrases ("I'm {Name}", Turkish "ben {Name}") need it. Several captures in
+  one phrase learn several names ("είμαι η {name}+{Name}": first name and
+  surname, for "κυρία Παππά").
 - ``never+happened``: words joined by ``+`` must be adjacent.
 
 Consecutive words of a phrase may have up to ``max_gap`` other words between
@@ -17,7 +23,11 @@ to that many words after it. Negation carries over to a match of the same
 category that follows a negated one within ``max_gap`` words ("you don't need
 to *fill out* any *form*"). The pack's ``particles`` (Tagalog "po", "na";
 fillers such as "um") do not count towards gaps or windows, so politeness
-never pushes a negation out of reach. Rules decide whether negation matters.
+never pushes a negation out of reach. A clause that opens with one of the
+pack's ``clause_joiners`` belongs to the clause before it for negation: Latvian
+sets a comma before every "ka" (that), so without it "es nesaku, ka jūs
+kļūdāties" (I'm not saying that you're wrong) could never be negated. Rules
+decide whether negation matters.
 """
 
 from __future__ import annotations
@@ -32,6 +42,7 @@ __all__ = ["CATEGORIES", "PhraseError", "Term", "Phrase", "Match", "PhrasePack",
 
 TermKind = Literal["word", "stem", "number", "capture"]
 _CAPTURE = "{name}"
+_CASED_CAPTURE = "{Name}"
 _NUMBER = "#"
 _STEM = "*"
 _ADJACENT = "+"
@@ -48,15 +59,16 @@ class Term:
     kind: TermKind
     text: str = ""
     adjacent: bool = False  # must directly follow the previous term (particles aside)
+    cased: bool = False  # a capture that only takes a word written with a capital
 
-    def matches(self, norm: str, numbers: frozenset[str]) -> bool:
+    def matches(self, norm: str, numbers: frozenset[str], capital: bool = False) -> bool:
         if self.kind == "word":
             return norm == self.text
         if self.kind == "stem":
             return norm.startswith(self.text)
         if self.kind == "number":
             return norm.isdigit() or norm in numbers
-        return not norm.isdigit()
+        return not norm.isdigit() and (capital or not self.cased)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +87,7 @@ class Match:
     phrase: str
     first: int
     last: int
-    capture: str = ""
+    capture: str = ""  # the captured words, folded, separated by spaces
 
     def quote(self, text: str, tokens: tuple[Token, ...]) -> str:
         """The original words covered by the match, for evidence."""
@@ -83,12 +95,12 @@ class Match:
 
 
 def _compile_term(word: str, language: str, phrase: str, adjacent: bool) -> Term:
-    if word == _CAPTURE:
-        return Term("capture", adjacent=adjacent)
+    if word in (_CAPTURE, _CASED_CAPTURE):
+        return Term("capture", adjacent=adjacent, cased=word == _CASED_CAPTURE)
     if word == _NUMBER:
         return Term("number", adjacent=adjacent)
-    if _STEM in word.rstrip(_STEM) or _CAPTURE in word or _NUMBER in word:
-        raise PhraseError(f"phrase {phrase!r}: '*' may only end a word; '#' and '{{name}}' stand alone")
+    if _STEM in word.rstrip(_STEM) or "{" in word or _NUMBER in word:
+        raise PhraseError(f"phrase {phrase!r}: '*' may only end a word; '#', '{{name}}' and '{{Name}}' stand alone")
     stem = word.endswith(_STEM)
     folded = fold(word.rstrip(_STEM), language)
     if not folded:
@@ -121,6 +133,7 @@ class PhrasePack:
     max_gap: int
     negation_window: int
     particles: frozenset[str] = frozenset()
+    joiners: frozenset[str] = frozenset()  # words whose clause negation reads as one with the clause before
     # category -> (phrases by their literal first word, phrases starting otherwise)
     _index: dict[str, tuple[dict[str, list[Phrase]], list[Phrase]]] = field(
         init=False, repr=False, compare=False, default_factory=dict
@@ -187,7 +200,7 @@ class PhrasePack:
 
     def _match_at(self, phrase: Phrase, tokens: tuple[Token, ...], start: int) -> tuple[list[int], str] | None:
         terms = phrase.terms
-        if not terms[0].matches(tokens[start].norm, self.numbers):
+        if not terms[0].matches(tokens[start].norm, self.numbers, tokens[start].capital):
             return None
         return self._extend(terms, tokens, [start])
 
@@ -195,8 +208,7 @@ class PhrasePack:
         self, terms: tuple[Term, ...], tokens: tuple[Token, ...], indices: list[int]
     ) -> tuple[list[int], str] | None:
         if len(indices) == len(terms):
-            capture_at = [i for t, i in zip(terms, indices) if t.kind == "capture"]
-            return indices, (tokens[capture_at[0]].norm if capture_at else "")
+            return indices, " ".join(tokens[i].norm for t, i in zip(terms, indices) if t.kind == "capture")
         term = terms[len(indices)]
         prev = indices[-1]
         allowed = 0 if term.adjacent else self.max_gap
@@ -204,7 +216,7 @@ class PhrasePack:
         for k in range(prev + 1, len(tokens)):
             if tokens[k].sentence != tokens[prev].sentence:
                 break
-            if term.matches(tokens[k].norm, self.numbers):
+            if term.matches(tokens[k].norm, self.numbers, tokens[k].capital):
                 found = self._extend(terms, tokens, indices + [k])
                 if found is not None:
                     return found
@@ -229,15 +241,28 @@ class PhrasePack:
         return any(self._is_cue(self.negation_after, tokens[k].norm) for k in after)
 
     def _window(self, tokens: tuple[Token, ...], anchor: int, walk: range) -> list[int]:
-        """Up to ``negation_window`` words from ``anchor`` along ``walk``, in its clause (particles free)."""
+        """Up to ``negation_window`` words from ``anchor`` along ``walk``, in its clause (particles free).
+
+        The window crosses into a neighbouring clause of the same sentence only
+        where the later of the two clauses opens with a joiner ("..., ka ...").
+        """
         out: list[int] = []
         words = 0
+        prev = anchor
         for k in walk:
-            if tokens[k].clause != tokens[anchor].clause or words >= self.negation_window:
+            if words >= self.negation_window or not self._same_clause(tokens, prev, k):
                 break
             out.append(k)
             words += tokens[k].norm not in self.particles
+            prev = k
         return out
+
+    def _same_clause(self, tokens: tuple[Token, ...], a: int, b: int) -> bool:
+        """Whether neighbouring tokens ``a`` and ``b`` share a clause for negation."""
+        if tokens[a].clause == tokens[b].clause:
+            return True
+        later = tokens[max(a, b)]
+        return later.sentence == tokens[min(a, b)].sentence and later.norm in self.joiners
 
 
 # Categories every pack defines (an empty list is allowed); the rules read them.
@@ -306,4 +331,5 @@ def pack_from_dict(raw: dict, *, max_gap: int, negation_window: int, source: str
         max_gap=max_gap,
         negation_window=negation_window,
         particles=frozenset(fold(p, language) for p in words(raw.get("particles"))),
+        joiners=frozenset(fold(j, language) for j in words(raw.get("clause_joiners"))),
     )

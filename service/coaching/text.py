@@ -36,6 +36,7 @@ class Token:
     end: int
     clause: int
     sentence: int
+    capital: bool = False  # written with a capital first letter (names in cased transcripts)
 
 
 def fold(word: str, language: str = "") -> str:
@@ -68,6 +69,6 @@ def tokenize(text: str, language: str = "") -> tuple[Token, ...]:
             clause += 1
         norm = fold(m.group(), language)
         if norm:
-            tokens.append(Token(norm, m.start(), m.end(), clause, sentence))
+            tokens.append(Token(norm, m.start(), m.end(), clause, sentence, m.group()[0].isupper()))
         last_end = m.end()
     return tuple(tokens)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pytest
@@ -17,7 +17,7 @@ def settings(config) -> AsrSettings:
     return AsrSettings.from_config(config["asr"])
 
 
-@lru_cache(maxsize=None)
+@cache
 def _speech(text: str, language: str) -> np.ndarray:
     audio = synthesize(text, language)
     audio.setflags(write=False)
@@ -41,9 +41,7 @@ def whisper(settings):
 @pytest.fixture(scope="session")
 def whisper_full(whisper, settings):
     """The same model with faster-whisper's full 30 s window (no second load)."""
-    from service.asr.whisper import WhisperTranscriber
-
-    return WhisperTranscriber(whisper._model, dataclasses.replace(settings, window="full"))
+    return whisper.with_settings(dataclasses.replace(settings, window="full"))
 
 
 def words(text: str) -> set[str]:

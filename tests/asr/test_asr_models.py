@@ -5,7 +5,13 @@ import pytest
 
 from service.asr import ModelError
 from service.asr.models import (
-    MARKER, RegistryFile, RegistryModel, load_registry, main, prepare, resolve_model,
+    MARKER,
+    RegistryFile,
+    RegistryModel,
+    load_registry,
+    main,
+    prepare,
+    resolve_model,
 )
 
 

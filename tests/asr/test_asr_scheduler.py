@@ -151,7 +151,7 @@ def test_engine_and_callback_errors_do_not_kill_the_worker(small):
     scheduler.submit(job("x", 2), explode)
     scheduler.submit(job("y", 3), out)
     drain(engine, scheduler, 3)
-    (j1, r1), (j3, r3) = out.results
+    (_, r1), (_, r3) = out.results
     assert r1.rejected.startswith("error") and not r1.text
     assert r3.text == "y-3"
     metrics = scheduler.metrics()

@@ -66,7 +66,7 @@ def test_silence_and_noise_give_no_text(whisper):
 
 
 def test_long_audio_is_decoded_in_pieces(whisper, settings, speech):
-    engine = type(whisper)(whisper._model, dataclasses.replace(settings, max_chunk_s=3.0))
+    engine = whisper.with_settings(dataclasses.replace(settings, max_chunk_s=3.0))
     audio = np.concatenate([speech(ACCOUNT), speech("Thanks for calling, have a great day.")])
     result = engine.transcribe(audio, language="en")
     assert {"account", "calling", "great", "day"} <= words(result.text)

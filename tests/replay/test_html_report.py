@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import replace
 
 import pytest
-from html_dom import parse
+from .html_dom import parse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

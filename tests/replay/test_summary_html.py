@@ -8,7 +8,7 @@ import shutil
 import tomllib
 
 import pytest
-from html_dom import parse
+from .html_dom import parse
 
 from service.config import defaults_dir, merge
 from service.replay.html_report import write_html_report

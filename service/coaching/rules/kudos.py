@@ -28,7 +28,7 @@ class KudosRule(Rule):
         if not utt.final:
             return []
         if not utt.by_agent:
-            self._names.update(m.capture for m in utt.find("name_intro", negatable=False) if m.capture)
+            self._names.update(name for m in utt.find("name_intro", negatable=False) for name in m.capture.split())
             return []
         out: list[Output] = []
         for kind, category in (("thanks", "thanks"), ("confirmation", "confirmation")):
