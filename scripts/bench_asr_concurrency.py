@@ -5,7 +5,7 @@ Usage: python scripts/bench_asr_concurrency.py [--calls 1,2,4,6,8] [--seconds 40
 
 Simulates N paced calls: each alternates synthesised English utterances (the
 corpus of asr_corpus.py) with pauses, in real time. While an utterance lasts,
-a partial is submitted every ``partial_interval_s`` of its audio; when it ends
+a partial is submitted every ``utterances.partial_every_s`` of its audio; when it ends
 (plus the VAD hangover) its final is submitted, exactly as the call engine
 does. Final latency = VAD close (submit) to transcript (on_done). A value of N
 passes when p95 final latency <= --max-p95 s, no final is refused, and the
@@ -51,9 +51,10 @@ def call_events(call: int, utterances: list[np.ndarray], seconds: float, interva
         utt += 1
 
 
-def run(n: int, engine, settings, utterances, seconds: float, hangover: float, max_p95: float) -> bool:
+def run(n: int, engine, settings, utterances, seconds: float, hangover: float, partial_every: float,
+        max_p95: float) -> bool:
     rng = random.Random(n)
-    events = list(heapq.merge(*(call_events(c, utterances, seconds, settings.partial_interval_s, hangover, rng)
+    events = list(heapq.merge(*(call_events(c, utterances, seconds, partial_every, hangover, rng)
                                 for c in range(n)), key=lambda e: e[0]))
     scheduler = DecodeScheduler(engine, settings)
     latencies, lock = [], threading.Lock()
@@ -104,17 +105,18 @@ def main() -> None:
     if args.window:
         extra["window"] = args.window
     settings = settings_from_args(args, **extra)
-    hangover = load_config(args.config)["vad"]["hangover_s"]
+    config = load_config(args.config)
+    hangover, partial_every = config["vad"]["hangover_s"], config["utterances"]["partial_every_s"]
     engine = WhisperTranscriber.load(settings)
     utterances = [synthesize(text, "en") for text in CORPUS["en"]]
     engine.transcribe(utterances[3], language="en")  # warm-up
     print(f"setup: device={args.device} compute_type={args.compute_type} workers={settings.scheduler.workers} "
           f"threads={settings.threads or 'auto'} window={settings.window} beam={settings.beam_size} "
-          f"partial_beam={settings.partial_beam_size} partial_interval={settings.partial_interval_s:g}s "
+          f"partial_beam={settings.partial_beam_size} partial_interval={partial_every:g}s "
           f"seconds={args.seconds:g}", flush=True)
     best = 0
     for n in (int(x) for x in args.calls.split(",")):
-        if not run(n, engine, settings, utterances, args.seconds, hangover, args.max_p95):
+        if not run(n, engine, settings, utterances, args.seconds, hangover, partial_every, args.max_p95):
             break
         best = n
     print(f"max_realtime_calls (p95 final <= {args.max_p95:g} s, queue stable): {best}")

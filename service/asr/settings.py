@@ -104,7 +104,6 @@ class AsrSettings:
     padding_s: float
     min_window_s: float
     max_chunk_s: float
-    partial_interval_s: float
     beam_size: int
     partial_beam_size: int
     patience: float

@@ -36,7 +36,7 @@ class Token:
     end: int
     clause: int
     sentence: int
-    capital: bool = False  # written with a capital first letter (names in cased transcripts)
+    capital: bool = False  # a capital first letter inside its sentence (names in cased transcripts)
 
 
 def fold(word: str, language: str = "") -> str:
@@ -69,6 +69,8 @@ def tokenize(text: str, language: str = "") -> tuple[Token, ...]:
             clause += 1
         norm = fold(m.group(), language)
         if norm:
-            tokens.append(Token(norm, m.start(), m.end(), clause, sentence, m.group()[0].isupper()))
+            # A capital tells a name only inside a sentence: every sentence starts with one.
+            inside = bool(tokens) and tokens[-1].sentence == sentence
+            tokens.append(Token(norm, m.start(), m.end(), clause, sentence, inside and m.group()[0].isupper()))
         last_end = m.end()
     return tuple(tokens)

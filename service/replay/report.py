@@ -31,7 +31,9 @@ def settings_echo(config: dict) -> dict:
     return {
         "vad": dict(config["vad"]),
         "dynamics": dict(config["dynamics"]),
-        "asr": {key: asr[key] for key in ("engine", "model", "compute_type", "window") if key in asr},
+        "asr": {key: asr[key] for key in ("engine", "model", "compute_type", "window", "beam_size", "min_window_s",
+                                          "padding_s") if key in asr},
+        "utterances": dict(config["utterances"]),
         "display_language": config["nudges"]["display_language"],
     }
 

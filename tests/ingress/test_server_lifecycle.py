@@ -13,7 +13,6 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from service.config import ConfigError, load_config
-from service.ingress import server as server_module
 from service.ingress.client import PROTOCOLS, load_stereo, stream_call
 from service.ingress.server import IngressServer
 

@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 import wave
-from pathlib import Path
 
 import av
 import numpy as np
