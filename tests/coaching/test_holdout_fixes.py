@@ -47,6 +47,12 @@ def test_a_cased_capture_takes_only_a_capitalised_word():
     assert captures(pack, "It's been three weeks.") == []
 
 
+def test_a_capital_that_only_starts_a_sentence_is_no_name():
+    pack = make_pack("en", name_intro=["{Name}+here"])
+    assert captures(pack, "Hiya, Tom here.") == ["tom"]
+    assert captures(pack, "Right here, I've got the letter.") == []
+
+
 def test_several_captures_learn_first_name_and_surname():
     pack = make_pack("el", name_intro=["είμαι η {name}+{Name}"])
     assert captures(pack, "Γεια σας, είμαι η Ελένη Παππά, για τον λογαριασμό.") == ["ελενη παππα"]
