@@ -9,7 +9,7 @@ cores / workers CTranslate2 threads), and prints per run:
 * ``throughput_x``: audio seconds per wall second (= audio-hours per wall-hour);
 * ``ratio_vs_1_worker``: against the single-worker run of the same invocation.
 
-Usage: ``python scripts/bench_batch.py [--calls 6] [--minutes 1] [--workers 1,2]``.
+Usage: ``python scripts/bench_batch.py [--calls 6] [--minutes 1] [--workers 1,2] [--config FILE]``.
 """
 
 from __future__ import annotations
@@ -51,14 +51,15 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=6)
     parser.add_argument("--minutes", type=float, default=1.0)
     parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--config", help="TOML overrides (e.g. [utterances] partial_every_s = 0 for QA batches)")
     args = parser.parse_args()
-    config = load_config()
+    config = load_config(args.config)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         calls = build_calls(folder, args.calls, args.minutes)
         audio_s = args.calls * args.minutes * 60
         print(f"calls {args.calls} audio_minutes {audio_s / 60:.1f} model {config['asr']['model']} "
-              f"window {config['asr']['window']}", flush=True)
+              f"window {config['asr']['window']} partial_every_s {config['utterances']['partial_every_s']}", flush=True)
         baseline = None
         for workers in (int(w) for w in args.workers.split(",")):
             options = BatchOptions(out_dir=folder / f"out{workers}", workers=workers, force=True)

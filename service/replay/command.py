@@ -43,7 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "shows them on /display)")
     p.add_argument("--agent-id", default="", metavar="ID",
                    help="agent id for reports and MQTT topics (default: sidecar file or filename pattern)")
-    p.add_argument("--workers", type=int, metavar="N", help="parallel worker processes (default: replay.workers)")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="parallel worker processes (default: replay.workers; 0 = one per CPU core)")
     p.add_argument("--force", action="store_true", help="replay even when a report newer than the input exists")
     p.set_defaults(func=run)
 
@@ -97,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         out_dir=out_dir,
         language=None if args.language == "auto" else args.language,
         speed=speed,
-        workers=workers or max(1, (os.cpu_count() or 1) // 2),
+        workers=workers or max(1, os.cpu_count() or 1),
         force=args.force,
     )
     html_settings = ReportSettings.from_config(config["reports"])

@@ -147,7 +147,8 @@ def test_cli_batch_continues_past_bad_files(calls, tmp_path):
     config.write_text('[asr]\nengine = "none"\n')
     out = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, "-m", "service.cli", "replay", str(folder), "--out", str(out), "--config", str(config)],
+        [sys.executable, "-m", "service.cli", "replay", str(folder), "--out", str(out), "--config", str(config),
+         "--workers", "2"],  # worker processes
         capture_output=True, text=True,
     )
     assert proc.returncode == 1
@@ -159,3 +160,14 @@ def test_cli_batch_continues_past_bad_files(calls, tmp_path):
     assert [n["kind"] for n in report["nudges"]] == ["interruption", "dead_air"]
     summary = (out / "summary.csv").read_text().splitlines()
     assert len(summary) == 3 and summary[0].startswith("call_id,")
+    assert {p.name for p in out.glob("*.html")} == {"interruption_and_dead_air.html", "clean.html", "summary.html"}
+    page = (out / "interruption_and_dead_air.html").read_text()
+    assert 'data-kind="interruption"' in page and 'data-kind="dead_air"' in page
+    # a second run skips the calls whose reports are up to date, and still reports the broken file
+    again = subprocess.run(
+        [sys.executable, "-m", "service.cli", "replay", str(folder), "--out", str(out), "--config", str(config),
+         "--workers", "1"],  # in-process
+        capture_output=True, text=True,
+    )
+    assert again.returncode == 1
+    assert again.stderr.count("report up to date, skipped") == 2
