@@ -25,6 +25,13 @@ class ReplayError(ValueError):
 def replay_recording(path: str | Path, config: dict, *, call_id: str = "", agent_id: str = "",
                      language: str | None = None, speed: float | None = None, transcriber=None, asr=None,
                      metadata: dict | None = None, sink=None) -> dict:
+    """Replay one stereo recording; returns the ``callcoach.report/1`` dict.
+
+    Transcription is the caller's choice: a ``transcriber`` (decoded in line,
+    for ``speed=None``), a shared ``asr`` scheduler (paced), or neither (timing
+    nudges and metrics only). Raises :class:`AudioFileError` or
+    :class:`ReplayError` with a message naming the file.
+    """
     from ..pipeline import CallInfo, CallPipeline  # the pipeline imports this package
 
     path = Path(path)

@@ -34,7 +34,8 @@ def expected_times(labels, config):
     return out
 
 
-@pytest.mark.parametrize("name", ["interruption_and_dead_air", "interruption_and_dead_air_8k"])
+@pytest.mark.parametrize("name", ["interruption_and_dead_air", "interruption_and_dead_air_8k",
+                                  "interruption_and_dead_air_noisy"])
 def test_nudges_land_where_the_labels_say(calls, timing_config, name):
     wav, labels = calls[name]
     report = replay_recording(wav, timing_config)
