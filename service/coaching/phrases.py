@@ -178,8 +178,9 @@ class PhrasePack:
         kept: list[Match] = []
         negated_end: int | None = None
         for match, negated in found:
-            chained = (
+            chained = (  # only a match after the negated one; an overlapping one stands on its own cues
                 negated_end is not None
+                and match.first > negated_end
                 and tokens[match.first].clause == tokens[negated_end].clause
                 and self._words_between(tokens, negated_end, match.first) <= self.max_gap
             )
