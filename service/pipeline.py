@@ -104,7 +104,6 @@ class CallPipeline:
             transcribe=asr is not None or transcriber is not None,
         )
         self._results: queue.SimpleQueue[tuple[TranscriptionRequest, TranscriptionResult | None]] = queue.SimpleQueue()
-        self.asr_rejected = 0
         if sink is not None:
             sink.call_started(info)
 
@@ -184,8 +183,7 @@ class CallPipeline:
             job = DecodeJob(self.info.call_id, request.utterance_id, request.speaker, request.start, request.end,
                             request.audio, language, request.partial)
             accepted = self._asr.submit(job, lambda _job, result, req=request: self._results.put((req, result)))
-            if not accepted and not request.partial:
-                self.asr_rejected += 1
+            if not accepted and not request.partial:  # counted by the scheduler (rejected_finals)
                 log.warning("call %s: decode queue full, utterance %d (%s %.1f-%.1f s) left untranscribed",
                             self.info.call_id, request.utterance_id, request.speaker, request.start, request.end)
                 self._results.put((request, None))

@@ -259,9 +259,6 @@ class CallSession:
         heapq.heappush(self._ready, (at, next(self._ready_seq), seg))
         self._release_transcripts()
 
-    def set_rules(self, rules: Rules | None) -> None:
-        self._rules = rules
-
     def finish(self) -> None:
         """End of call: close open turns (their final requests are issued now)."""
         if self._finished:
