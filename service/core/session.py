@@ -218,10 +218,6 @@ class CallSession:
         """Call time: frames consumed from both channels."""
         return self._frames * self._frame_s
 
-    @property
-    def finished(self) -> bool:
-        return self._finished
-
     def receive_audio(self, speaker: Speaker, pcm: np.ndarray) -> None:
         """Add int16 mono samples at the engine rate for one party (any chunk size)."""
         self._check_open()
