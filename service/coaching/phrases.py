@@ -154,8 +154,9 @@ class PhrasePack:
     def find(self, category: str, tokens: tuple[Token, ...], *, negatable: bool = True) -> list[Match]:
         """All matches of ``category`` in ``tokens``, earliest first.
 
-        A phrase matches again only after its previous match. With
-        ``negatable`` (the default) negated matches are dropped.
+        A phrase matches again only after its previous match, or from the
+        next word when that match was negated. With ``negatable`` (the
+        default) negated matches are dropped.
         """
         by_word, others = self._index.get(category, ({}, []))
         found: list[tuple[Match, bool]] = []
@@ -169,8 +170,11 @@ class PhrasePack:
                     continue
                 indices, capture = hit
                 match = Match(category, phrase.source, indices[0], indices[-1], capture)
-                found.append((match, negatable and self._negated(tokens, indices)))
-                resume[id(phrase)] = indices[-1] + 1
+                negated = negatable and self._negated(tokens, indices)
+                found.append((match, negated))
+                # A negated match may span a tighter one that stands: "hindi po, hindi kayo
+                # tumawag" first matches from the first "hindi" with the second in its gap.
+                resume[id(phrase)] = start + 1 if negated else indices[-1] + 1
         found.sort(key=lambda mn: (mn[0].first, mn[0].last))
         return self._carry_negation(found, tokens) if negatable else [m for m, _ in found]
 

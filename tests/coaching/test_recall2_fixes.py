@@ -24,3 +24,19 @@ def test_a_match_overlapping_a_negated_one_keeps_its_own_verdict():
 def test_negation_still_carries_to_a_later_match():
     pack = make_pack(runaround=["φόρμ*", "συμπληρώσετε"])
     assert pack.find("runaround", tokenize("δεν χρειάζεται να συμπληρώσετε καμία φόρμα", "el")) == []
+
+
+def test_a_negated_wide_match_does_not_hide_a_tighter_one():
+    # Tagalog repeats "hindi" ("Hindi po, hindi kayo tumawag": no, you didn't call).
+    # The phrase first matches from the first "hindi", with the second one, a cue,
+    # in its gap; the tight match after the comma is the contradiction.
+    raw = {
+        "language": "tl",
+        "negation": {"before": ["hindi"], "after": []},
+        "particles": ["po"],
+        "categories": {name: [] for name in CATEGORIES} | {"contradiction": ["hindi kayo tumawag"]},
+    }
+    pack = pack_from_dict(raw, max_gap=2, negation_window=3)
+    found = pack.find("contradiction", tokenize("Hindi po, hindi kayo tumawag noong isang linggo", "tl"))
+    assert [(m.first, m.last) for m in found] == [(2, 4)]
+    assert pack.find("contradiction", tokenize("hindi ko sinasabing hindi kayo tumawag", "tl")) == []
