@@ -183,9 +183,11 @@ class CallPipeline:
             job = DecodeJob(self.info.call_id, request.utterance_id, request.speaker, request.start, request.end,
                             request.audio, language, request.partial)
             accepted = self._asr.submit(job, lambda _job, result, req=request: self._results.put((req, result)))
-            if not accepted and not request.partial:  # counted by the scheduler (rejected_finals)
-                log.warning("call %s: decode queue full, utterance %d (%s %.1f-%.1f s) left untranscribed",
-                            self.info.call_id, request.utterance_id, request.speaker, request.start, request.end)
+            if not accepted:  # counted by the scheduler; the session must not wait for it
+                if not request.partial:
+                    log.warning("call %s: decode queue full, utterance %d (%s %.1f-%.1f s) left untranscribed",
+                                self.info.call_id, request.utterance_id, request.speaker, request.start,
+                                request.end)
                 self._results.put((request, None))
 
     def _apply(self, request: TranscriptionRequest, result: TranscriptionResult | None) -> None:
