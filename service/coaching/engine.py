@@ -53,7 +53,7 @@ class CoachingEngine:
         self._empathy = EmpathyRule(settings)
         self._rules: tuple[Rule, ...] = (
             self._empathy,
-            PhraseRule(settings, "runaround", "runaround"),
+            PhraseRule(settings, "runaround", "runaround", unless="ownership"),
             PhraseRule(settings, "brush_off", "brush_off", unless="ownership"),
             PhraseRule(settings, "blame", "blame"),
             PhraseRule(settings, "contradiction", "contradiction"),

@@ -16,6 +16,10 @@ __all__ = ["KudosRule"]
 # A name used with a different ending still counts (vocative "Γιώργο", Latvian
 # "Jāni", Turkish "Ayşe'ciğim"): compare this many leading letters at most.
 _NAME_STEM = 4
+# Letters spelled out after "it's" ("It's H A R T") are captured like a name
+# but are spelling, not a name: a one-letter "name" would match every word
+# that starts with that letter.
+_MIN_NAME_LETTERS = 2
 
 
 class KudosRule(Rule):
@@ -28,7 +32,12 @@ class KudosRule(Rule):
         if not utt.final:
             return []
         if not utt.by_agent:
-            self._names.update(name for m in utt.find("name_intro", negatable=False) for name in m.capture.split())
+            self._names.update(
+                name
+                for m in utt.find("name_intro", negatable=False)
+                for name in m.capture.split()
+                if len(name) >= _MIN_NAME_LETTERS
+            )
             return []
         out: list[Output] = []
         for kind, category in (("thanks", "thanks"), ("confirmation", "confirmation")):

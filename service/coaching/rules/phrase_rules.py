@@ -17,7 +17,8 @@ class PhraseRule(Rule):
 
     ``unless`` names a category that cancels the nudge in the same utterance:
     a transfer the agent owns ("I'll stay on the line while I transfer you")
-    is not a brush-off.
+    is not a brush-off, and a form the agent fills in on the customer's
+    behalf ("I've filled in the form for you") is not a runaround.
     """
 
     def __init__(self, settings, kind: str, category: str, unless: str = "") -> None:
