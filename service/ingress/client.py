@@ -17,13 +17,13 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import av
 import numpy as np
 import soxr
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from service.core.codecs import pcm16_to_ulaw, ulaw_to_pcm16
+from service.replay.audio import probe_recording, read_stereo_chunks
 
 from .audiohook import VERSION as AUDIOHOOK_VERSION
 from .twilio import twilio_signature
@@ -35,6 +35,7 @@ TELEPHONY_RATE = 8000
 # A frame whose peak is below this (int16; about -54 dBFS) counts as silence
 # for the Twilio setups that send no frames when a track is silent.
 SILENT_PEAK = 64
+_LOAD_CHUNK_S = 60.0  # decode in large pieces: load_stereo wants the whole call anyway
 
 
 @dataclass(frozen=True)
@@ -67,19 +68,12 @@ class StreamResult:
 
 
 def load_stereo(path: str | Path, agent_channel: str = "left") -> Call:
-    """A stereo recording as a :class:`Call` (any format PyAV decodes)."""
-    with av.open(str(path)) as container:
-        stream = container.streams.audio[0]
-        rate = stream.rate
-        resampler = av.AudioResampler(format="s16", layout="stereo", rate=rate)
-        chunks = [
-            out.to_ndarray().reshape(-1, 2)
-            for frame in container.decode(stream)
-            for out in resampler.resample(frame)
-        ]
-    audio = np.concatenate(chunks) if chunks else np.zeros((0, 2), dtype=np.int16)
-    agent, customer = (0, 1) if agent_channel == "left" else (1, 0)
-    return Call(agent=audio[:, agent].copy(), customer=audio[:, customer].copy(), rate=rate, call_id=Path(path).stem)
+    """A stereo recording as a :class:`Call` (any format PyAV decodes; mono is refused)."""
+    rate = probe_recording(path).sample_rate
+    chunks = list(read_stereo_chunks(path, _LOAD_CHUNK_S))
+    left, right = (np.concatenate([c[i] for c in chunks]) if chunks else np.zeros(0, dtype=np.int16) for i in (0, 1))
+    agent, customer = (left, right) if agent_channel == "left" else (right, left)
+    return Call(agent=agent, customer=customer, rate=rate, call_id=Path(path).stem)
 
 
 def _telephony(samples: np.ndarray, rate: int) -> bytes:

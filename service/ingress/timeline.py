@@ -10,16 +10,16 @@ to be silent. Given the same media timestamps, arrival order within that skew
 never changes the output.
 
 Works at the source rate (silence is exact there) and resamples per channel
-to the engine rate on the way out, in float32: soxr's int16 streams dither,
-so their output would depend on how the audio happened to be chunked, and
-arrival jitter must not change a single sample. No I/O, no clock.
+to the engine rate on the way out with the engine's ChannelConverter, whose
+output is identical for any chunking, so arrival jitter never changes a
+single sample. No I/O, no clock.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import soxr
 
+from service.core.codecs import ChannelConverter
 from service.core.events import SPEAKERS, Speaker
 
 from .events import Audio
@@ -29,20 +29,6 @@ __all__ = ["TimelineError", "TwoTrackTimeline"]
 
 class TimelineError(ValueError):
     """A media position jumps further than any plausible silence."""
-
-
-class _Resampler:
-    """int16 in, int16 out, float32 inside: identical output for any chunking."""
-
-    def __init__(self, rate: int, out_rate: int, quality: str) -> None:
-        self._stream = None if rate == out_rate else soxr.ResampleStream(rate, out_rate, 1, dtype="float32",
-                                                                         quality=quality)
-
-    def resample(self, samples: np.ndarray, last: bool = False) -> np.ndarray:
-        if self._stream is None:
-            return samples
-        out = self._stream.resample_chunk(samples.astype(np.float32), last=last)
-        return np.clip(np.rint(out), -32768, 32767).astype(np.int16)
 
 
 class TwoTrackTimeline:
@@ -65,7 +51,7 @@ class TwoTrackTimeline:
         max_gap: int,
     ) -> None:
         self.rate = rate
-        self._resamplers = {s: _Resampler(rate, out_rate, quality) for s in SPEAKERS}
+        self._resamplers = {s: ChannelConverter("pcm16", rate, out_rate, quality) for s in SPEAKERS}
         self._written: dict[Speaker, int] = {s: 0 for s in SPEAKERS}
         self._tolerance = gap_tolerance
         self._max_skew = max_skew
@@ -107,7 +93,7 @@ class TwoTrackTimeline:
         """Bring both parties to the same length and drain the resamplers."""
         out = self._level(max(self._written.values()))
         for speaker in SPEAKERS:
-            tail = self._resamplers[speaker].resample(np.zeros(0, dtype=np.int16), last=True)
+            tail = self._resamplers[speaker].flush()
             if len(tail):
                 out.append(Audio(speaker, tail))
         return out
