@@ -4,15 +4,10 @@ transcription, printing the nudges as they arrive over MQTT."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from egress.mosquitto import free_port
 
 
 def test_headless_demo_prints_live_nudges_and_saves_the_report(tmp_path):

@@ -5,35 +5,20 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import socket
-import subprocess
-import time
 
 import aiomqtt
 
 from service.ingress.client import load_stereo, stream_call
 
+from egress.mosquitto import Mosquitto  # the real-broker helper of tests/egress
+
 from .conftest import start_server
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_nudges_of_a_live_call_are_published(tmp_path, synth_calls):
-    port = free_port()
-    conf = tmp_path / "mosquitto.conf"
-    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\n")
-    broker = subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    broker = Mosquitto(tmp_path).start()
+    port = broker.port
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.05)
         served = start_server(tmp_path / "serve", mqtt=f"mqtt://127.0.0.1:{port}")
         call = dataclasses.replace(load_stereo(synth_calls["busy"]), call_id="mqtt-call", agent_id="agent-mq")
 
@@ -56,5 +41,4 @@ def test_nudges_of_a_live_call_are_published(tmp_path, synth_calls):
         assert {"interruption", "dead_air"} <= set(kinds)
         assert served.stop() == 0
     finally:
-        broker.terminate()
-        broker.wait(timeout=30)
+        broker.stop()
