@@ -25,6 +25,7 @@ __all__ = [
     "bytes_per_sample",
     "deinterleave",
     "ChannelConverter",
+    "round_to_pcm16",
 ]
 
 Encoding = Literal["pcm16", "mulaw", "alaw"]
@@ -151,13 +152,14 @@ class ChannelConverter:
         if self._resampler is None:
             return np.asarray(samples, dtype=np.int16)
         out = self._resampler.resample_chunk(np.asarray(samples, dtype=np.float32), last=False)
-        return _to_int16(out)
+        return round_to_pcm16(out)
 
     def flush(self) -> np.ndarray:
         if self._resampler is None:
             return np.zeros(0, dtype=np.int16)
-        return _to_int16(self._resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True))
+        return round_to_pcm16(self._resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True))
 
 
-def _to_int16(samples: np.ndarray) -> np.ndarray:
+def round_to_pcm16(samples: np.ndarray) -> np.ndarray:
+    """Float samples on the int16 scale, rounded and clipped to int16."""
     return np.clip(np.rint(samples), -32768, 32767).astype(np.int16)

@@ -15,6 +15,8 @@ from typing import Iterator
 import av
 import numpy as np
 
+from ..core.codecs import round_to_pcm16
+
 __all__ = ["AudioFileError", "RecordingInfo", "probe_recording", "read_stereo_chunks"]
 
 
@@ -113,8 +115,7 @@ def _int16_planes(frame) -> np.ndarray:
         return planes.astype(np.int16, copy=False)
     if base == "u8":
         return ((planes.astype(np.int16) - 128) * int(_SCALE["u8"])).astype(np.int16)
-    scaled = planes.astype(np.float64) * _SCALE[base]
-    return np.clip(np.rint(scaled), -32768, 32767).astype(np.int16)
+    return round_to_pcm16(planes.astype(np.float64) * _SCALE[base])
 
 
 def _frames(container, path):
