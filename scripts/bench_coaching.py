@@ -31,7 +31,7 @@ from service.core.events import TranscriptSegment
 from service.evaluation import load_cases
 from service.evaluation.command import evaluate
 
-DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "synthetic"
 
 
 def _segments(cases):

@@ -1,32 +1,33 @@
-"""`coach eval DIR [--config FILE]`: precision and recall of the rules on labelled cases.
+"""`coach eval DIR [DIR ...] [--config FILE]`: how the rules do on labelled calls, per suite.
 
-Exit status 0 when every scored kind meets the targets of ``[evaluation]``,
-1 when one falls below, 2 when the cases cannot be read.
+Each DIR is one suite (synthetic cases, blind-written realistic calls, real
+calls). For each, the failures are listed, then a per-kind table, then one
+line per suite side by side: calls, due moments found, false alarms per call.
+
+Exit status 0 when every suite meets the targets of ``[evaluation]`` (every
+kind's precision and recall, and the false alarms per call), 1 when one falls
+below, 2 when the cases cannot be read.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Callable, TextIO
 
 from ..config import ConfigError, load_config
+from ..replay.transcript import replay_transcript
 from .cases import Case, CaseError, load_cases
-from .scoring import CaseResult, EvaluationSettings, KindScore, score_case, summarize
+from .scoring import CaseResult, EvaluationSettings, KindScore, SuiteScore, score_case, suite_score, summarize
 
-__all__ = ["register", "evaluate", "format_table", "main"]
+__all__ = ["register", "evaluate", "format_table", "format_suites", "main"]
 
 Runner = Callable[[dict, dict, str], dict]
 
 
-def _replay(doc: dict, config: dict, source: str) -> dict:
-    from ..replay.transcript import replay_transcript  # replay imports the whole pipeline
-
-    return replay_transcript(doc, config, source)
-
-
-def evaluate(cases: list[Case], config: dict, run: Runner = _replay) -> list[CaseResult]:
-    """Replay every case and score it against its expectations."""
+def evaluate(cases: list[Case], config: dict, run: Runner = replay_transcript) -> list[CaseResult]:
+    """Replay every case and score it against its labels."""
     tolerance = EvaluationSettings.from_config(config["evaluation"]).time_tolerance_s
     return [score_case(case, run(case.doc, config, case.source), tolerance) for case in cases]
 
@@ -47,36 +48,59 @@ def format_table(scores: dict[str, KindScore], settings: EvaluationSettings) -> 
     return lines
 
 
+def format_suites(suites: list[SuiteScore]) -> list[str]:
+    """The suites side by side: the figures the README reports."""
+    lines = [f"{'suite':<28} {'calls':>5} {'due':>5} {'found':>5} {'recall':>7} {'false':>5} {'per call':>8} "
+             f"{'precision':>9} {'borderline':>10}"]
+    for s in suites:
+        lines.append(
+            f"{s.name:<28} {s.calls:>5} {s.due:>5} {s.found:>5} {_fmt(s.recall):>7} {s.false_alarms:>5} "
+            f"{s.false_alarms_per_call:>8.3f} {_fmt(s.precision):>9} {s.tolerated:>10}"
+        )
+    return lines
+
+
 def _describe_failures(results: list[CaseResult]) -> list[str]:
     lines = []
     for r in results:
         for kind, t in r.false_positives:
             lines.append(f"{r.case.source}: unexpected {kind} at t={t:.2f}")
         for e in r.misses:
-            at = "" if e.t is None else f" at t={e.t:.2f}"
-            lines.append(f"{r.case.source}: missed {e.kind}{at}")
+            lines.append(f"{r.case.source}: missed {e.kind}{e.describe()}")
     return lines
 
 
-def main(folder: str, config_file: str | None = None, out: TextIO = sys.stdout) -> int:
+def main(folders: str | list[str], config_file: str | None = None, out: TextIO = sys.stdout) -> int:
+    folders = [folders] if isinstance(folders, str) else list(folders)
     try:
         config = load_config(config_file)
-        cases = load_cases(folder)
+        suites = [(folder, load_cases(folder)) for folder in folders]
     except (CaseError, ConfigError) as exc:
         print(f"coach eval: {exc}", file=sys.stderr)
         return 2
     settings = EvaluationSettings.from_config(config["evaluation"])
-    results = evaluate(cases, config)
-    scores = summarize(results)
-    languages = sorted({c.language for c in cases})
-    print(f"{len(cases)} cases, languages: {', '.join(languages)}", file=out)
-    for line in _describe_failures(results) + format_table(scores, settings):
+    headlines, ok = [], True
+    for folder, cases in suites:
+        results = evaluate(cases, config)
+        scores = summarize(results)
+        headline = suite_score(Path(folder).as_posix().rstrip("/"), results)
+        headlines.append(headline)
+        ok = ok and all(s.meets(settings) for s in scores.values())
+        ok = ok and headline.false_alarms_per_call <= settings.max_false_alarms_per_call
+        languages = sorted({c.language for c in cases})
+        print(f"== {headline.name}: {len(cases)} cases, languages: {', '.join(languages)}", file=out)
+        for line in _describe_failures(results) + format_table(scores, settings):
+            print(line, file=out)
+    for line in format_suites(headlines):
         print(line, file=out)
-    return 0 if all(s.meets(settings) for s in scores.values()) else 1
+    return 0 if ok else 1
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("eval", help="precision/recall of the coaching rules on labelled transcript cases")
-    parser.add_argument("folder", metavar="DIR", help="folder of labelled case files (*.json), e.g. tests/data")
+    parser = subparsers.add_parser(
+        "eval", help="false alarms, precision and recall of the coaching on labelled calls, per suite"
+    )
+    parser.add_argument("folders", metavar="DIR", nargs="+",
+                        help="folder of labelled case files (*.json), one suite each, e.g. tests/data/real")
     parser.add_argument("--config", metavar="FILE", help="TOML file overriding the shipped defaults")
-    parser.set_defaults(func=lambda args: main(args.folder, args.config))
+    parser.set_defaults(func=lambda args: main(args.folders, args.config))

@@ -1,10 +1,11 @@
-"""Matching reported nudges to expectations, and precision/recall per kind.
+"""Matching reported nudges to labels, and precision, recall and false alarms per kind.
 
 Every nudge and kudos of a scored kind in a report must be expected by its
-case (otherwise it is a false positive), and every expectation must be met by
-one of the same kind within ``time_tolerance_s`` (otherwise a false negative).
-Timing kinds (interruption, dead_air) come from the dynamics, not from the
-rules under evaluation, and are not scored.
+case (a hit), fall on a moment the case allows (tolerated: borderline, counts
+neither way), or it is a false alarm; every expectation must be met by one of
+the same kind (otherwise a miss). Timing kinds (interruption, dead_air) are
+scored only in cases whose turn timings are realistic (``timing: true``): the
+older synthetic cases place turns without caring about gaps and overlaps.
 """
 
 from __future__ import annotations
@@ -14,8 +15,19 @@ from dataclasses import dataclass, field
 from ..coaching import KUDOS_KINDS, NUDGE_KINDS
 from .cases import Case, Expected
 
-__all__ = ["SCORED_KINDS", "EvaluationSettings", "CaseResult", "KindScore", "score_case", "summarize"]
+__all__ = [
+    "SCORED_KINDS",
+    "TIMING_KINDS",
+    "EvaluationSettings",
+    "CaseResult",
+    "KindScore",
+    "SuiteScore",
+    "score_case",
+    "summarize",
+    "suite_score",
+]
 
+TIMING_KINDS = ("interruption", "dead_air")
 SCORED_KINDS = NUDGE_KINDS + KUDOS_KINDS
 
 
@@ -26,10 +38,16 @@ class EvaluationSettings:
     min_precision: float
     min_recall: float
     time_tolerance_s: float
+    max_false_alarms_per_call: float
 
     @classmethod
     def from_config(cls, section: dict) -> "EvaluationSettings":
-        return cls(float(section["min_precision"]), float(section["min_recall"]), float(section["time_tolerance_s"]))
+        return cls(
+            float(section["min_precision"]),
+            float(section["min_recall"]),
+            float(section["time_tolerance_s"]),
+            float(section["max_false_alarms_per_call"]),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +58,7 @@ class CaseResult:
     hits: tuple[tuple[str, float], ...]
     false_positives: tuple[tuple[str, float], ...]
     misses: tuple[Expected, ...]
+    tolerated: tuple[tuple[str, float], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -68,29 +87,61 @@ class KindScore:
         return (p is None or p >= settings.min_precision) and (r is None or r >= settings.min_recall)
 
 
+@dataclass(frozen=True, slots=True)
+class SuiteScore:
+    """One suite's headline: what a contact centre feels (false alarms per call) and what it gets (recall)."""
+
+    name: str
+    calls: int
+    due: int
+    found: int
+    false_alarms: int
+    tolerated: int
+
+    @property
+    def recall(self) -> float | None:
+        return self.found / self.due if self.due else None
+
+    @property
+    def precision(self) -> float | None:
+        raised = self.found + self.false_alarms
+        return self.found / raised if raised else None
+
+    @property
+    def false_alarms_per_call(self) -> float:
+        return self.false_alarms / self.calls if self.calls else 0.0
+
+
+def _scored(case: Case, kind: str) -> bool:
+    return kind in SCORED_KINDS or (case.timing and kind in TIMING_KINDS)
+
+
 def score_case(case: Case, report: dict, tolerance: float) -> CaseResult:
-    """Match the report's scored nudges and kudos to the case's expectations (closest time first)."""
+    """Match the report's scored nudges and kudos to the case's labels (closest label first)."""
     reported = [
         (item["kind"], float(item["t"]))
         for item in list(report.get("nudges", [])) + list(report.get("kudos", []))
-        if item["kind"] in SCORED_KINDS
+        if _scored(case, item["kind"])
     ]
     pending = list(case.expect)
-    hits, false_positives = [], []
+    hits, false_positives, tolerated = [], [], []
     for kind, t in sorted(reported, key=lambda kt: kt[1]):
-        candidates = [e for e in pending if e.kind == kind and (e.t is None or abs(e.t - t) <= tolerance)]
+        candidates = [e for e in pending if e.matches(kind, t, tolerance)]
         if candidates:
-            best = min(candidates, key=lambda e: 0.0 if e.t is None else abs(e.t - t))
-            pending.remove(best)
+            pending.remove(min(candidates, key=lambda e: e.distance(t)))
             hits.append((kind, t))
+        elif any(a.matches(kind, t, tolerance) for a in case.allowed):
+            tolerated.append((kind, t))
         else:
             false_positives.append((kind, t))
-    return CaseResult(case, tuple(hits), tuple(false_positives), tuple(pending))
+    return CaseResult(case, tuple(hits), tuple(false_positives), tuple(pending), tuple(tolerated))
 
 
 def summarize(results: list[CaseResult]) -> dict[str, KindScore]:
-    """Per-kind tallies over all cases, in the order of SCORED_KINDS, plus ``overall``."""
+    """Per-kind tallies over all cases (scored kinds first, then timing kinds), plus ``overall``."""
     scores = {kind: KindScore(kind) for kind in SCORED_KINDS}
+    if any(r.case.timing for r in results):
+        scores.update({kind: KindScore(kind) for kind in TIMING_KINDS})
     for result in results:
         for kind, _ in result.hits:
             scores[kind].tp += 1
@@ -105,3 +156,10 @@ def summarize(results: list[CaseResult]) -> dict[str, KindScore]:
         overall.tp, overall.fp, overall.fn = overall.tp + score.tp, overall.fp + score.fp, overall.fn + score.fn
     scores["overall"] = overall
     return scores
+
+
+def suite_score(name: str, results: list[CaseResult]) -> SuiteScore:
+    overall = summarize(results)["overall"]
+    return SuiteScore(
+        name, len(results), overall.tp + overall.fn, overall.tp, overall.fp, sum(len(r.tolerated) for r in results)
+    )

@@ -8,7 +8,7 @@ import json
 from service.evaluation import EvaluationSettings, Expected, parse_case, score_case, summarize
 from service.evaluation.command import main
 
-TARGET = EvaluationSettings(min_precision=0.9, min_recall=0.9, time_tolerance_s=0.05)
+TARGET = EvaluationSettings(min_precision=0.9, min_recall=0.9, time_tolerance_s=0.05, max_false_alarms_per_call=0.1)
 
 
 def report(*items):
@@ -67,3 +67,46 @@ def test_coach_eval_exits_two_on_unreadable_cases(tmp_path, capsys):
     assert main(str(tmp_path), out=io.StringIO()) == 2
     assert "bad.json" in capsys.readouterr().err
     assert main(str(tmp_path / "missing"), out=io.StringIO()) == 2
+
+
+def test_a_window_label_matches_anywhere_inside_it():
+    c = case([{"kind": "dead_air", "window": [10.0, 20.0]}])
+    c = parse_case(dict(c.doc, timing=True), "c.json")
+    assert score_case(c, report(("dead_air", 19.98)), 0.05).ok
+    late = score_case(c, report(("dead_air", 20.2)), 0.05)
+    assert late.false_positives == (("dead_air", 20.2),) and late.misses == (Expected("dead_air", None, (10.0, 20.0)),)
+
+
+def test_allowed_moments_are_neither_hits_nor_false_alarms():
+    c = parse_case({"language": "en", "turns": [], "expect": [],
+                    "allowed": [{"kind": "customer_name", "window": [3.0, 8.0]}]}, "c.json")
+    r = score_case(c, {"kudos": [{"kind": "customer_name", "t": 5.0}, {"kind": "customer_name", "t": 30.0}]}, 0.05)
+    assert r.tolerated == (("customer_name", 5.0),) and r.false_positives == (("customer_name", 30.0),)
+    assert r.hits == () and r.misses == ()
+
+
+def test_timing_kinds_are_scored_only_where_the_case_says_its_timings_are_real():
+    untimed = case([])
+    timed = parse_case({"language": "en", "turns": [], "expect": [], "timing": True}, "c.json")
+    assert score_case(untimed, report(("interruption", 3.0)), 0.05).ok
+    assert score_case(timed, report(("interruption", 3.0)), 0.05).false_positives == (("interruption", 3.0),)
+
+
+def test_suite_score_counts_false_alarms_per_call():
+    from service.evaluation import suite_score
+
+    results = [score_case(case([{"kind": "blame", "t": 1.0}]), report(("blame", 1.0), ("jargon", 4.0)), 0.05)]
+    results += [score_case(case([]), report(), 0.05) for _ in range(3)]
+    s = suite_score("real", results)
+    assert (s.calls, s.due, s.found, s.false_alarms) == (4, 1, 1, 1)
+    assert s.false_alarms_per_call == 0.25 and s.recall == 1.0 and s.precision == 0.5
+
+
+def test_malformed_windows_name_the_file():
+    import pytest
+
+    from service.evaluation import CaseError
+
+    for bad in ([1.0], [5.0, 1.0], ["a", 2.0]):
+        with pytest.raises(CaseError, match=r"c.json: expect\[0\]"):
+            parse_case({"language": "en", "turns": [], "expect": [{"kind": "blame", "window": bad}]}, "c.json")

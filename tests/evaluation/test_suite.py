@@ -11,7 +11,7 @@ import pytest
 from service.evaluation import SCORED_KINDS, EvaluationSettings, load_cases, summarize
 from service.evaluation.command import evaluate, main
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[1] / "data" / "synthetic"
 LANGUAGES = {"en", "el", "tr", "lv", "tl"}
 TRAPS = {"calm policy question", "empathy after the policy", "apology for something else", "customer quoting"}
 
