@@ -39,7 +39,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1] / "tests" / "data" / "real" / "hvb"
-_TAG = re.compile(r"\[[^\]]*\]")
+_TAG = re.compile(r"\[[^\]]*\]|<[^>]*>")
 _SPACES = re.compile(r"\s+")
 _ROLES = {"agent": "agent", "caller": "customer"}
 _SILENCE_SLACK_S = 0.5  # the engine decides on 30 ms frames and a hang-over; a silence's end may be seen late

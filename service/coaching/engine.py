@@ -11,6 +11,7 @@ from __future__ import annotations
 from .loader import load_packs
 from .phrases import PhrasePack
 from .rules import (
+    ClosingRule,
     EmpathyRule,
     HoldRule,
     JargonRule,
@@ -25,15 +26,25 @@ from .rules import (
 )
 from .settings import CoachingSettings
 from .text import tokenize
-from ..core.events import HoldAnnounced, Interruption, Kudos, Nudge, TranscriptSegment
+from ..core.events import (
+    ClosingSaid,
+    ConversationResumed,
+    HoldAnnounced,
+    Interruption,
+    Kudos,
+    Nudge,
+    SpeechEvent,
+    TranscriptSegment,
+)
 
 __all__ = ["CoachingEngine"]
 
-_HOLD_KEY = "hold"
+_SIGNAL_KEYS = {HoldAnnounced: "hold", ClosingSaid: "closing", ConversationResumed: "resumed"}
 
 
 def _key(item: Output) -> str:
-    return _HOLD_KEY if isinstance(item, HoldAnnounced) else item.kind
+    """What an output is, for "a final never repeats what its partials raised"."""
+    return _SIGNAL_KEYS.get(type(item)) or item.kind
 
 
 class CoachingEngine:
@@ -63,6 +74,7 @@ class CoachingEngine:
             PaceRule(settings),
             KudosRule(settings),
             HoldRule(settings),
+            ClosingRule(settings),
         )
         # kinds already raised on partials of an utterance, so its final does not repeat them
         self._from_partials: dict[tuple[str, int], set[str]] = {}
@@ -80,7 +92,7 @@ class CoachingEngine:
         base = segment.language.split("-")[0].lower() if segment.language else ""
         return self._packs.get(base) or self._packs[self._language]
 
-    def on_transcript(self, segment: TranscriptSegment, now: float) -> list[Nudge | Kudos | HoldAnnounced]:
+    def on_transcript(self, segment: TranscriptSegment, now: float) -> list[Output]:
         """Feed one transcript segment that became available at call time ``now`` (>= its end).
 
         Partial segments may raise phrase nudges mid-turn; the final segment of
@@ -96,6 +108,10 @@ class CoachingEngine:
         else:
             self._from_partials.setdefault(key, set()).update(_key(item) for item in out)
         return sorted(out, key=lambda item: item.t)
+
+    def on_speech(self, event: SpeechEvent, now: float) -> list[Output]:
+        """A voice-activity boundary learned at call time ``now`` (lets rules tell when a reply is over)."""
+        return sorted((item for rule in self._rules for item in rule.on_speech(event, now)), key=lambda item: item.t)
 
     def on_interruption(self, event: Interruption) -> None:
         """An interruption detected by the dynamics (lets rules escalate severity)."""

@@ -283,11 +283,15 @@ CATEGORIES = (
     "contradiction",  # agent: "you're wrong", "that's not true"
     "identity_request",  # agent: account / phone / reference numbers
     "greeting",  # agent: greetings and personal touches
-    "hold",  # agent: "one moment", "let me check"
+    "hold",  # agent: "one moment", "let me check" (a short allowance before dead air)
+    "hold_long",  # agent: "it may take a minute", "I'll put you on hold" (a long allowance)
     "follow_up",  # agent: "we'll get back to you", "I'll look into it"
     "timeframe",  # agent: "by Friday", "within # hours"
     "thanks",  # agent: thanking the customer
     "confirmation",  # agent: "does that solve it?"
+    "closing",  # either: goodbyes ("bye", "have a nice day"): the call is ending
+    "closing_question",  # agent: "anything else I can help you with?" (a ritual, not a confirmation)
+    "decline",  # customer: "no that's all" after the closing question
     "backchannel",  # either: "mm-hm", "right", "okay"
     "name_intro",  # customer: "my name is {name}"
     "jargon",  # agent: terms and acronyms customers do not use

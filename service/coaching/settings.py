@@ -39,14 +39,17 @@ class CoachingSettings:
     max_gap_words: int
     negation_window_words: int
     distress_memory_s: float
-    empathy_window_turns: int
-    empathy_window_s: float
+    reply_gap_s: float
     opening_turns: int
     timeframe_grace_s: float
     pace_window_s: float
     pace_ratio: float
     pace_min_agent_words: int
     pace_min_customer_words: int
+    pace_min_agent_speech_s: float
+    pace_dictation_share: float
+    pace_min_turn_words: int
+    resume_min_words: int
     jargon_common: tuple[str, ...]
     severity: dict[str, Severity] = field(default_factory=dict)
     escalated_severity: Severity = "alert"
@@ -66,14 +69,17 @@ class CoachingSettings:
             max_gap_words=int(section["max_gap_words"]),
             negation_window_words=int(section["negation_window_words"]),
             distress_memory_s=float(section["distress_memory_s"]),
-            empathy_window_turns=int(section["empathy_window_turns"]),
-            empathy_window_s=float(section["empathy_window_s"]),
+            reply_gap_s=float(section["reply_gap_s"]),
             opening_turns=int(section["opening_turns"]),
             timeframe_grace_s=float(section["timeframe_grace_s"]),
             pace_window_s=float(section["pace_window_s"]),
             pace_ratio=float(section["pace_ratio"]),
             pace_min_agent_words=int(section["pace_min_agent_words"]),
             pace_min_customer_words=int(section["pace_min_customer_words"]),
+            pace_min_agent_speech_s=float(section["pace_min_agent_speech_s"]),
+            pace_dictation_share=float(section["pace_dictation_share"]),
+            pace_min_turn_words=int(section["pace_min_turn_words"]),
+            resume_min_words=int(section["resume_min_words"]),
             jargon_common=tuple(str(t) for t in section["jargon_common"]),
             severity=severity,  # type: ignore[arg-type]
             escalated_severity=escalated,  # type: ignore[arg-type]

@@ -20,8 +20,12 @@ __all__ = ["DynamicsSettings", "TurnDynamics", "TalkMetrics", "talk_metrics"]
 
 @dataclass(frozen=True, slots=True)
 class DynamicsSettings:
+    """Thresholds of the turn-taking nudges (``[dynamics]`` in config/default.toml)."""
+
     min_overlap_s: float
     dead_air_s: float
+    dead_air_after_agent_s: float
+    short_hold_dead_air_s: float
     hold_dead_air_s: float
 
     @classmethod
@@ -30,6 +34,8 @@ class DynamicsSettings:
         return cls(
             min_overlap_s=float(section["min_overlap_s"]),
             dead_air_s=float(section["dead_air_s"]),
+            dead_air_after_agent_s=float(section["dead_air_after_agent_s"]),
+            short_hold_dead_air_s=float(section["short_hold_dead_air_s"]),
             hold_dead_air_s=float(section["hold_dead_air_s"]),
         )
 
@@ -59,13 +65,16 @@ class TurnDynamics:
         self.frame_s = frame_s
         self._min_overlap = _frames_for(settings.min_overlap_s, frame_s)
         self._dead_air = _frames_for(settings.dead_air_s, frame_s)
-        self._hold_dead_air = _frames_for(settings.hold_dead_air_s, frame_s)
+        self._dead_air_after_agent = _frames_for(settings.dead_air_after_agent_s, frame_s)
+        self._short_hold = _frames_for(settings.short_hold_dead_air_s, frame_s)
+        self._long_hold = _frames_for(settings.hold_dead_air_s, frame_s)
         self._segments: dict[Speaker, _Segments] = {s: _Segments() for s in SPEAKERS}
         self._candidates: dict[Speaker, int] = {}  # speaker -> start frame of an overlap that may become an interruption
         self._interruptions: dict[Speaker, int] = {s: 0 for s in SPEAKERS}
         self._speech_seen = False
         self._dead_air_gaps: set[int] = set()  # silence start frames of gaps that raised dead air
-        self._hold_since: float | None = None  # call time of the last hold announcement still in force
+        self._hold: tuple[float, bool] | None = None  # (call time, long) of the hold announcement in force
+        self._closing = False  # the parties are saying goodbye: no timing nudges
         self._frames = 0
 
     # -- feeding ---------------------------------------------------------------------
@@ -91,12 +100,21 @@ class TurnDynamics:
             out.append(dead_air)
         return out
 
-    def announce_hold(self, t: float) -> None:
-        """The agent announced a hold at call time ``t``: the next silence gets the long threshold.
+    def announce_hold(self, t: float, long: bool = False) -> None:
+        """The agent announced a hold at call time ``t``: the next silence gets the hold allowance.
 
         The hold lasts until the agent speaks again after the announcement.
         """
-        self._hold_since = t
+        self._hold = (t, long)
+
+    def announce_closing(self) -> None:
+        """The call is closing: overlapping goodbyes are no interruption, the silence after them no dead air."""
+        self._closing = True
+        self._candidates.clear()
+
+    def resume(self) -> None:
+        """The conversation went on after a closing."""
+        self._closing = False
 
     def close(self, trackers: dict[Speaker, TurnTracker]) -> None:
         """End of call: close open segments so metrics include them."""
@@ -133,35 +151,53 @@ class TurnDynamics:
 
     def _on_opened(self, speaker: Speaker, opened: SegmentOpened, trackers: dict[Speaker, TurnTracker]) -> None:
         self._speech_seen = True
-        if speaker == "agent" and self._hold_since is not None and opened.start_frame * self.frame_s >= self._hold_since:
-            self._hold_since = None
+        if speaker == "agent" and self._hold is not None and opened.start_frame * self.frame_s >= self._hold[0]:
+            self._hold = None
         other = trackers[other_speaker(speaker)]
-        if other.active and other.segment_start_frame < opened.start_frame:
+        if not self._closing and other.active and other.segment_start_frame < opened.start_frame:
             self._candidates[speaker] = opened.start_frame
 
     def _check_overlaps(self, k: int, trackers: dict[Speaker, TurnTracker]) -> list[Interruption]:
+        """Confirm overlaps measured on speech, not on the hang-over.
+
+        An overlap counts only while *both* parties keep producing voiced
+        frames after the newcomer's first one: it grows to the earlier of the
+        two last voiced frames. A reply started in the other party's last
+        syllables, or a segment kept open only by the voice-activity
+        hang-over, never reaches the threshold.
+        """
         out = []
         for speaker, start in list(self._candidates.items()):
-            if not (trackers[speaker].active and trackers[other_speaker(speaker)].active):
+            mine, theirs = trackers[speaker], trackers[other_speaker(speaker)]
+            if not (mine.active and theirs.active):
                 del self._candidates[speaker]
-            elif k + 1 - start >= self._min_overlap:
+            elif min(mine.last_voiced_end_frame, theirs.last_voiced_end_frame) - start >= self._min_overlap:
                 del self._candidates[speaker]
                 self._interruptions[speaker] += 1
                 out.append(Interruption(t=(k + 1) * self.frame_s, by=speaker, overlap_start=start * self.frame_s))
         return out
 
+    def _threshold(self, trackers: dict[Speaker, TurnTracker]) -> int:
+        """Frames of silence before dead air, by who owes the next word.
+
+        After an announced hold, its allowance. Otherwise, when the customer
+        spoke last the agent owes the answer (the short threshold, beyond
+        silent typing); when the agent spoke last the customer is usually
+        answering or looking something up, so the line is given longer.
+        """
+        if self._hold is not None:
+            return self._long_hold if self._hold[1] else self._short_hold
+        agent_last = trackers["agent"].last_voiced_end_frame >= trackers["customer"].last_voiced_end_frame
+        return self._dead_air_after_agent if agent_last else self._dead_air
+
     def _check_silence(self, k: int, trackers: dict[Speaker, TurnTracker]) -> DeadAir | None:
-        if not self._speech_seen or any(t.active for t in trackers.values()):
+        if self._closing or not self._speech_seen or any(t.active for t in trackers.values()):
             return None
         gap_start = max(t.last_voiced_end_frame for t in trackers.values())
-        if gap_start in self._dead_air_gaps:
-            return None
-        after_hold = self._hold_since is not None
-        threshold = self._hold_dead_air if after_hold else self._dead_air
-        if k + 1 - gap_start < threshold:
+        if gap_start in self._dead_air_gaps or k + 1 - gap_start < self._threshold(trackers):
             return None
         self._dead_air_gaps.add(gap_start)
-        return DeadAir(t=(k + 1) * self.frame_s, silence_start=gap_start * self.frame_s, after_hold=after_hold)
+        return DeadAir(t=(k + 1) * self.frame_s, silence_start=gap_start * self.frame_s, after_hold=self._hold is not None)
 
 
 @dataclass(frozen=True, slots=True)

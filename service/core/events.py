@@ -22,6 +22,11 @@ __all__ = [
     "Interruption",
     "DeadAir",
     "HoldAnnounced",
+    "ClosingSaid",
+    "ConversationResumed",
+    "SpeechStarted",
+    "SpeechEnded",
+    "SpeechEvent",
     "other_speaker",
 ]
 
@@ -167,10 +172,49 @@ class DeadAir:
 
 @dataclass(frozen=True, slots=True)
 class HoldAnnounced:
-    """The agent announced a hold ("one moment", "let me check") at call time ``t``.
+    """The agent announced a hold at call time ``t``.
 
-    The dynamics then apply the longer hold threshold to the next silence.
+    The dynamics then allow the next silence longer: a short hold ("one
+    second", "let me pull that up") buys a short allowance, an announced long
+    one ("let me check, it may take a minute") a long one (``long``).
     """
 
     t: float
     evidence: Evidence = field(default_factory=lambda: Evidence(0.0, 0.0))
+    long: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ClosingSaid:
+    """The call is closing at ``t`` (goodbyes, thanks for calling, the closing
+    question answered with a no): timing nudges stop until it resumes."""
+
+    t: float
+    evidence: Evidence = field(default_factory=lambda: Evidence(0.0, 0.0))
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationResumed:
+    """After a closing, someone said something substantive at ``t`` ("oh, one more thing")."""
+
+    t: float
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechStarted:
+    """Voice activity: ``speaker`` started talking at ``start`` (backdated to the first voiced frame)."""
+
+    speaker: Speaker
+    start: float
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechEnded:
+    """Voice activity: ``speaker``'s turn that began at ``start`` ended at ``end`` (last voiced frame)."""
+
+    speaker: Speaker
+    start: float
+    end: float
+
+
+SpeechEvent = SpeechStarted | SpeechEnded

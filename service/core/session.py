@@ -36,6 +36,8 @@ import numpy as np
 from .dynamics import DynamicsSettings, TalkMetrics, TurnDynamics, talk_metrics
 from .events import (
     SPEAKERS,
+    ClosingSaid,
+    ConversationResumed,
     DeadAir,
     Evidence,
     HoldAnnounced,
@@ -44,7 +46,10 @@ from .events import (
     Nudge,
     Severity,
     Speaker,
+    SpeechEnded,
+    SpeechEvent,
     SpeechSegment,
+    SpeechStarted,
     TranscriptSegment,
 )
 from .gate import GateSettings, NudgeGate
@@ -61,6 +66,12 @@ __all__ = [
 ]
 
 _RING_MARGIN_S = 10.0  # extra audio kept beyond the longest utterance, for channels that run ahead
+# Among things the rules learn at the same call time, words come before voice
+# activity: an utterance's text and the end of its speech are both known when
+# it closes, and a rule deciding "the reply is over" must have read the reply.
+_TEXT_FIRST, _ACTIVITY_NEXT = 0, 1
+
+RuleOutput = Nudge | Kudos | HoldAnnounced | ClosingSaid | ConversationResumed
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +136,9 @@ class TranscriptionRequest:
 class Rules(Protocol):
     """What the session needs from the coaching rules (``service.coaching.CoachingEngine``)."""
 
-    def on_transcript(self, seg: TranscriptSegment, now: float) -> list[Nudge | Kudos | HoldAnnounced]: ...
+    def on_transcript(self, seg: TranscriptSegment, now: float) -> list[RuleOutput]: ...
+
+    def on_speech(self, event: SpeechEvent, now: float) -> list[RuleOutput]: ...
 
     def on_interruption(self, ev: Interruption) -> None: ...
 
@@ -201,7 +214,9 @@ class CallSession:
         # utterance id -> issued_at of its latest outstanding request (a newer partial or the
         # final supersedes an older partial, exactly as the decode scheduler does)
         self._pending: dict[int, float] = {}
-        self._ready: list[tuple[float, int, TranscriptSegment]] = []  # heap by issued_at
+        # what the rules have yet to read, by the call time it became known: transcripts
+        # (by issued_at) and voice-activity boundaries (by the frame that confirmed them)
+        self._ready: list[tuple[float, int, int, TranscriptSegment | SpeechEvent]] = []
         self._ready_seq = itertools.count()
         self._rules_clock = 0.0
         self._out: list[Nudge | Kudos | TranscriptSegment] = []
@@ -247,12 +262,12 @@ class CallSession:
             seg = TranscriptSegment(
                 request.speaker, request.start, request.end, text, language, not request.partial, request.utterance_id
             )
-            heapq.heappush(self._ready, (request.issued_at, next(self._ready_seq), seg))
+            self._push(request.issued_at, seg)
         self._release_transcripts()
 
     def receive_segment(self, seg: TranscriptSegment, at: float) -> None:
         """A ready-made transcript segment (transcript replay), known at call time ``at``."""
-        heapq.heappush(self._ready, (at, next(self._ready_seq), seg))
+        self._push(at, seg)
         self._release_transcripts()
 
     def finish(self) -> None:
@@ -265,6 +280,10 @@ class CallSession:
             if utt is not None and tracker.active:
                 self._request(speaker, utt, tracker.last_voiced_end_frame, partial=False)
             self._utterances[speaker] = None
+            if tracker.active:
+                fs = self._frame_s
+                self._push(self.now, SpeechEnded(speaker, tracker.segment_start_frame * fs,
+                                                 tracker.last_voiced_end_frame * fs))
         self._dynamics.close(self._trackers)
         self._finished = True
         self._release_transcripts()
@@ -327,7 +346,17 @@ class CallSession:
             self._track_utterance(speaker, boundaries[speaker], k)
         for event in self._dynamics.step(k, self._trackers, boundaries):
             self._on_dynamics(event)
-        if self._rules is not None and not self._pending:
+        if self._rules is None:
+            return
+        fs = self._frame_s
+        for speaker, boundary in boundaries.items():
+            if isinstance(boundary, SegmentOpened):
+                self._push(self.now, SpeechStarted(speaker, boundary.start_frame * fs))
+            elif isinstance(boundary, SegmentClosed):
+                self._push(self.now, SpeechEnded(speaker, boundary.start_frame * fs, boundary.end_frame * fs))
+        if self._ready:
+            self._release_transcripts()
+        elif not self._pending:
             self._advance_rules(self.now)
 
     def _track_utterance(self, speaker: Speaker, boundary: SegmentOpened | SegmentClosed | None, k: int) -> None:
@@ -378,19 +407,32 @@ class CallSession:
             evidence = Evidence(event.silence_start, event.t)
             self._emit(Nudge("dead_air", event.t, "agent", self.settings.dead_air_severity, evidence, variant=variant))
 
+    def _push(self, at: float, item: TranscriptSegment | SpeechEvent) -> None:
+        order = _TEXT_FIRST if isinstance(item, TranscriptSegment) else _ACTIVITY_NEXT
+        heapq.heappush(self._ready, (at, order, next(self._ready_seq), item))
+
     def _release_transcripts(self) -> None:
-        """Hand transcripts to the rules in close order, never past an undecoded final."""
+        """Hand transcripts and voice activity to the rules in call-time order, never past an undecoded request.
+
+        An item known at the same call time as a request still being decoded
+        waits for it too: that request's words may be what the item's
+        meaning depends on (the end of a reply and the reply itself).
+        """
         while self._ready:
-            at, _, seg = self._ready[0]
-            if self._pending and at > min(self._pending.values()):
+            at, _, _, item = self._ready[0]
+            if self._pending and at >= min(self._pending.values()):
                 break
             heapq.heappop(self._ready)
-            if seg.final:
-                self._transcript.append(seg)
-                self._out.append(seg)
+            if isinstance(item, TranscriptSegment) and item.final:
+                self._transcript.append(item)
+                self._out.append(item)
             if self._rules is not None:
                 self._advance_rules(at)
-                self._handle_rule_outputs(self._rules.on_transcript(seg, max(at, self._rules_clock)))
+                now = max(at, self._rules_clock)
+                if isinstance(item, TranscriptSegment):
+                    self._handle_rule_outputs(self._rules.on_transcript(item, now))
+                else:
+                    self._handle_rule_outputs(self._rules.on_speech(item, now))
         if self._rules is not None and not self._pending:
             self._advance_rules(self.now)
             if self._finished and not self._ready and not self._rules_finished:
@@ -403,10 +445,14 @@ class CallSession:
         self._rules_clock = t
         self._handle_rule_outputs(self._rules.advance(t))
 
-    def _handle_rule_outputs(self, items: Iterable[Nudge | Kudos | HoldAnnounced]) -> None:
+    def _handle_rule_outputs(self, items: Iterable[RuleOutput]) -> None:
         for item in items:
             if isinstance(item, HoldAnnounced):
-                self._dynamics.announce_hold(item.t)
+                self._dynamics.announce_hold(item.t, item.long)
+            elif isinstance(item, ClosingSaid):
+                self._dynamics.announce_closing()
+            elif isinstance(item, ConversationResumed):
+                self._dynamics.resume()
             else:
                 self._emit(item)
 

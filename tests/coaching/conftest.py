@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from service.coaching import CoachingEngine, CoachingSettings
-from service.core.events import TranscriptSegment
+from service.core.events import SpeechEnded, SpeechStarted, TranscriptSegment
 
 
 @pytest.fixture(scope="session")
@@ -26,6 +26,12 @@ class Call:
             utterance_id = self.ids
         seg = TranscriptSegment(speaker, start, end, text, language, final, utterance_id)
         return self.engine.on_transcript(seg, end if now is None else now)
+
+    def talk(self, speaker, start, end, text, **kw):
+        """A whole turn with its voice activity: speech starts, the words arrive at the end, speech ends."""
+        out = self.engine.on_speech(SpeechStarted(speaker, start), start)
+        out += self.say(speaker, start, end, text, **kw)
+        return out + self.engine.on_speech(SpeechEnded(speaker, start, end), end)
 
     def agent(self, start, end, text, **kw):
         return self.say("agent", start, end, text, **kw)

@@ -1,6 +1,7 @@
 """The coaching rules, one small state machine per principle of COACHING.md."""
 
 from .base import Output, Rule, Utterance
+from .closing import ClosingRule
 from .empathy import EmpathyRule
 from .hold import HoldRule
 from .kudos import KudosRule
@@ -14,6 +15,7 @@ __all__ = [
     "Rule",
     "Utterance",
     "EmpathyRule",
+    "ClosingRule",
     "HoldRule",
     "KudosRule",
     "OpeningRule",

@@ -2,22 +2,33 @@
 
 Rules are small state machines fed in call time. Each gets every transcript
 segment (partials included: a rule that counts turns ignores partials) and may
-be told about call time moving (``advance``), the end of the call (``finish``)
-and interruptions. None of them touches a clock or a file.
+be told about voice activity (``on_speech``: who started or stopped talking,
+which words alone cannot say, e.g. that a reply is over), call time moving
+(``advance``), the end of the call (``finish``) and interruptions. None of them touches a clock or a file.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ...core.events import Evidence, HoldAnnounced, Interruption, Kudos, Nudge, TranscriptSegment
+from ...core.events import (
+    ClosingSaid,
+    ConversationResumed,
+    Evidence,
+    HoldAnnounced,
+    Interruption,
+    Kudos,
+    Nudge,
+    SpeechEvent,
+    TranscriptSegment,
+)
 from ..phrases import Match, PhrasePack
 from ..settings import CoachingSettings
 from ..text import Token
 
 __all__ = ["Output", "Utterance", "Rule"]
 
-Output = Nudge | Kudos | HoldAnnounced
+Output = Nudge | Kudos | HoldAnnounced | ClosingSaid | ConversationResumed
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +84,10 @@ class Rule:
 
     def on_utterance(self, utt: Utterance) -> list[Output]:
         """A transcript segment (partial or final) arrived at ``utt.now``."""
+        return []
+
+    def on_speech(self, event: SpeechEvent, now: float) -> list[Output]:
+        """A party started or stopped talking; learned at call time ``now``."""
         return []
 
     def on_interruption(self, event: Interruption) -> None:

@@ -3,15 +3,15 @@
 The Italian-mama principle (seed 000) and "empathize" (002): once the customer
 shows distress, the agent should acknowledge it before facts, policy or blame.
 A distress *episode* opens on the customer's final words and closes on the
-first acknowledgement or on the one nudge it earns (policy first, or no
-acknowledgement within the window), so one episode never nudges twice.
+first acknowledgement or on the one nudge it earns (policy first, or a first
+reply without acknowledgement), so one episode never nudges twice.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...core.events import Evidence, Interruption, Kudos
+from ...core.events import Evidence, Interruption, Kudos, SpeechEvent, SpeechStarted
 from ..phrases import Match
 from .base import Output, Rule, Utterance
 
@@ -23,18 +23,26 @@ class _Episode:
     evidence: Evidence  # the customer's distress
     opened_at: float
     escalated: bool = False
-    agent_turns: int = 0
-    last_agent_end: float = 0.0
+    replied: bool = False  # the agent has said words (not a backchannel) since the distress
+    reply_end: float | None = None  # the agent fell silent then (last voiced frame), mid-reply
 
 
 class EmpathyRule(Rule):
-    """Tracks distress episodes; raises policy_before_empathy, missing_empathy and empathy kudos."""
+    """Tracks distress episodes; raises policy_before_empathy, missing_empathy and empathy kudos.
+
+    The agent's *first reply* after distress decides. The reply is over when
+    the agent, having said words, falls silent and the customer speaks, or
+    the silence reaches ``reply_gap_s``; voice activity (``on_speech``) tells
+    when, so a short "Okay." followed by more words is one reply, and the
+    nudge comes while the agent can still act on it.
+    """
 
     def __init__(self, settings) -> None:
         super().__init__(settings)
         self._episode: _Episode | None = None
         self._last_distress: float | None = None
         self._agent_interruptions: list[float] = []
+        self._speaking = {"agent": False, "customer": False}
 
     def distressed(self, now: float) -> bool:
         """Whether the customer is distressed at ``now`` (open episode or recent distress)."""
@@ -48,6 +56,21 @@ class EmpathyRule(Rule):
         self._agent_interruptions.append(event.t)
         if self._episode is not None:
             self._episode.escalated = True
+
+    def on_speech(self, event: SpeechEvent, now: float) -> list[Output]:
+        speaking = isinstance(event, SpeechStarted)
+        self._speaking[event.speaker] = speaking
+        episode = self._episode
+        if episode is None or not episode.replied:
+            return []
+        if event.speaker == "agent":
+            episode.reply_end = None if speaking else event.end
+            if not speaking and self._speaking["customer"]:
+                return self._missing(now)  # the customer already has the floor
+            return self.advance(now)
+        if speaking and not self._speaking["agent"]:
+            return self._missing(now)
+        return self.advance(now)
 
     def on_utterance(self, utt: Utterance) -> list[Output]:
         if utt.by_agent:
@@ -87,27 +110,29 @@ class EmpathyRule(Rule):
         if ack is not None:
             self._episode = None
             return [Kudos("empathy", t=utt.now, evidence=utt.evidence(ack))]
-        episode.agent_turns += 1
-        episode.last_agent_end = utt.segment.end
-        if episode.agent_turns >= self.settings.empathy_window_turns:
-            return self._missing(utt.now)
-        return self.advance(utt.now)
+        if utt.first("false_acknowledgement", negatable=False) is not None:
+            return []  # "sorry, you cut out, could you repeat?": the distress was not heard yet
+        episode.replied = True
+        if not self._speaking["agent"]:
+            episode.reply_end = utt.segment.end
+        return []
 
     def _missing(self, t: float) -> list[Output]:
         episode = self._episode
         assert episode is not None
         self._episode = None
-        evidence = Evidence(episode.evidence.start, max(episode.last_agent_end, episode.evidence.end), episode.evidence.text)
-        return [self.nudge("missing_empathy", max(t, evidence.end), evidence, escalated=episode.escalated)]
+        end = max(episode.reply_end or t, episode.evidence.end)
+        evidence = Evidence(episode.evidence.start, end, episode.evidence.text)
+        return [self.nudge("missing_empathy", t, evidence, escalated=episode.escalated)]
 
     def advance(self, now: float) -> list[Output]:
         episode = self._episode
-        if episode is None or episode.agent_turns == 0:
+        if episode is None or episode.reply_end is None or self._speaking["agent"]:
             return []
-        deadline = episode.opened_at + self.settings.empathy_window_s
+        deadline = episode.reply_end + self.settings.reply_gap_s
         return self._missing(deadline) if now >= deadline else []
 
     def finish(self, now: float) -> list[Output]:
-        if self._episode is None or self._episode.agent_turns == 0:
+        if self._episode is None or not self._episode.replied:
             return []
         return self._missing(now)

@@ -1,7 +1,11 @@
-"""Hold announcements ("one moment", "let me check"): tell the dynamics to wait longer.
+"""Hold announcements: tell the dynamics how long the coming silence may be.
 
-Not a nudge: the dead-air detector of service.core switches to its hold
-threshold after a ``HoldAnnounced``, and its nudge becomes "check back in".
+Not a nudge: the dead-air detector of service.core gives the next silence
+the hold's allowance after a ``HoldAnnounced``, and its nudge becomes "check
+back in". "One second" and "let me pull that up" (category ``hold``) buy a
+short allowance; an announced longer wait ("it may take a minute", "I'll put
+you on hold", category ``hold_long``) a long one. Real agents say "one
+second" and then work for a quarter of a minute, which customers notice.
 """
 
 from __future__ import annotations
@@ -14,5 +18,8 @@ __all__ = ["HoldRule"]
 
 class HoldRule(Rule):
     def on_utterance(self, utt: Utterance) -> list[Output]:
-        match = utt.first("hold") if utt.by_agent else None
-        return [HoldAnnounced(t=utt.now, evidence=utt.evidence(match))] if match else []
+        if not utt.by_agent:
+            return []
+        long = utt.first("hold_long")
+        match = long or utt.first("hold")
+        return [HoldAnnounced(t=utt.now, evidence=utt.evidence(match), long=long is not None)] if match else []
