@@ -87,18 +87,43 @@ def test_agent_answering_after_customer_stops_is_not_an_interruption():
     assert not [n for n in out if getattr(n, "kind", "") == "interruption"]
 
 
-def test_dead_air_raised_at_silence_start_plus_threshold(config):
-    threshold = config["dynamics"]["dead_air_s"]
-    session, out = run(agent=[(0.5, 2.0), (9.0, 10.0)], customer=[], total=11.0)
+@pytest.mark.parametrize("last, key", [("customer", "dead_air_s"), ("agent", "dead_air_after_agent_s")])
+def test_dead_air_threshold_depends_on_who_owes_the_next_word(config, last, key):
+    threshold = config["dynamics"][key]
+    first, second = [(0.5, 2.0)], [(2.0 + threshold + 3.0, 2.0 + threshold + 4.0)]
+    spans = {last: first, ("agent" if last == "customer" else "customer"): second}
+    total = 2.0 + threshold + 5.0
+    session, out = run(agent=spans["agent"], customer=spans["customer"], total=total)
     dead = [n for n in out if getattr(n, "kind", "") == "dead_air"]
     assert len(dead) == 1
     silence_start = snap(2.0)
     assert silence_start + threshold - 1e-9 <= dead[0].t < silence_start + threshold + FRAME
     assert dead[0].evidence.start == pytest.approx(silence_start)
     m = session.result().metrics
-    assert m.longest_silence_s == pytest.approx(snap(9.0) - snap(2.0))
-    # the trailing 1 s silence did not raise dead air: dead_air_s is the 7 s gap only
-    assert m.dead_air_s == pytest.approx(snap(9.0) - snap(2.0))
+    assert m.longest_silence_s == pytest.approx(snap(second[0][0]) - silence_start)
+    # the trailing 1 s silence did not raise dead air: dead_air_s is the one long gap only
+    assert m.dead_air_s == pytest.approx(snap(second[0][0]) - silence_start)
+
+
+def test_a_silence_just_under_the_threshold_is_no_dead_air(config):
+    threshold = config["dynamics"]["dead_air_s"]
+    _, out = run(agent=[(2.0 + threshold - 0.1, 12.0)], customer=[(0.5, 2.0)], total=13.0)
+    assert not [n for n in out if getattr(n, "kind", "") == "dead_air"]
+
+
+def test_two_long_silences_in_a_row_both_raise_dead_air(config):
+    threshold = config["dynamics"]["dead_air_s"]
+    second = 2.0 + threshold + 1.0
+    _, out = run(agent=[(second - 0.5, second)], customer=[(0.5, 2.0), (second + 0.5, second + 1.0)],
+                 total=second + 1.0 + threshold + 1.0)
+    assert len([n for n in out if getattr(n, "kind", "") == "dead_air"]) == 2
+
+
+def test_overlap_is_measured_on_speech_not_on_the_hang_over():
+    # the agent starts at 3.0; the customer's last voiced frame is at 3.6 (0.6 s of
+    # real overlap); the customer's hang-over alone would stretch it past 0.8 s
+    _, out = run(agent=[(3.0, 6.0)], customer=[(1.0, 3.6)], total=8.0)
+    assert not [n for n in out if getattr(n, "kind", "") == "interruption"]
 
 
 def test_no_dead_air_before_first_word_or_below_threshold():
@@ -135,7 +160,7 @@ def test_cooldown_holds_back_repeated_nudges():
 
 
 def test_disabled_kind_never_fires():
-    _, out = run(agent=[(0.5, 2.0), (9.0, 10.0)], customer=[], total=11.0,
+    _, out = run(agent=[(15.0, 16.0)], customer=[(0.5, 2.0)], total=17.0,
                  overrides={"nudges": {"disabled": ["dead_air"]}})
     assert not [n for n in out if getattr(n, "kind", "") == "dead_air"]
 

@@ -30,6 +30,10 @@ class RecordingRules:
             return [Nudge("jargon", now, "agent", "info", Evidence(seg.start, seg.end, seg.text))]
         return []
 
+    def on_speech(self, event, now: float):
+        self.log.append(("speech", type(event).__name__, event.speaker, round(now, 6)))
+        return []
+
     def on_interruption(self, ev):
         self.log.append(("interruption", ev.by))
 

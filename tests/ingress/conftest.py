@@ -22,13 +22,13 @@ from service.replay.synth import synthesize_call
 ROOT = Path(__file__).resolve().parents[2]
 TOKENS = {"stream": "stream-secret", "twilio": "twilio-secret", "audiohook": "audiohook-secret"}
 
-# ~14 s: an interruption (1.5 s overlap) and 7 s of dead air
+# ~17 s: an interruption (1.5 s overlap) and 10 s of dead air after the customer's answer
 BUSY = {"turns": [
     {"speaker": "agent", "text": "Thank you for calling, how can I help you today?"},
     {"speaker": "customer", "text": "Hi, my laptop order has not arrived and nobody answers my emails.", "gap": 0.6},
     {"speaker": "agent", "text": "Can I have your order number please?", "gap": -1.5},
     {"speaker": "customer", "text": "It is four five six.", "gap": 0.5},
-    {"speaker": "agent", "text": "It ships tomorrow.", "gap": 7.0},
+    {"speaker": "agent", "text": "It ships tomorrow.", "gap": 10.0},
 ]}
 # ~5 s, polite: for the load and hardening tests
 SHORT = {"turns": [

@@ -24,8 +24,8 @@ TRANSCRIPT = {"language": "en", "agent_id": "a7", "turns": [
     {"speaker": "customer", "start": 3.0, "end": 8.0, "text": "I am really upset, my laptop never arrived " + HOSTILE},
     {"speaker": "agent", "start": 6.5, "end": 10.0,
      "text": "Our policy says deliveries take ten days. Please visit our website."},
-    {"speaker": "customer", "start": 17.0, "end": 19.0, "text": "That is not good enough."},
-    {"speaker": "agent", "start": 19.5, "end": 23.0,
+    {"speaker": "customer", "start": 20.0, "end": 22.0, "text": "That is not good enough."},
+    {"speaker": "agent", "start": 22.5, "end": 26.0,
      "text": "I understand your frustration, I'm sorry. Thank you for your patience."},
 ]}
 
@@ -77,16 +77,16 @@ def test_the_audio_call_shows_its_interruption_and_dead_air(audio_report, calls)
     [overlap] = root.select(class_="overlap")  # the agent barging in over turn 1
     assert float(overlap.attrs["data-start"]) == pytest.approx(turns[2]["start"], abs=TOLERANCE_S)
     assert float(overlap.attrs["data-end"]) == pytest.approx(turns[1]["end"], abs=TOLERANCE_S)
-    [silence] = root.select(class_="silence")  # the unannounced 7 s gap
-    assert float(silence.attrs["data-start"]) == pytest.approx(turns[4]["end"], abs=TOLERANCE_S)
-    assert float(silence.attrs["data-end"]) == pytest.approx(turns[5]["start"], abs=TOLERANCE_S)
+    [silence] = root.select(class_="silence")  # the unannounced 10 s gap
+    assert float(silence.attrs["data-start"]) == pytest.approx(turns[3]["end"], abs=TOLERANCE_S)
+    assert float(silence.attrs["data-end"]) == pytest.approx(turns[4]["start"], abs=TOLERANCE_S)
 
 
 def test_silences_use_the_calls_dead_air_threshold_unless_configured(text_report):
     assert [(float(s.attrs["data-start"]), float(s.attrs["data-end"]))
-            for s in timeline(text_report).select(class_="silence")] == [pytest.approx((10.0, 17.0), abs=0.05)]
+            for s in timeline(text_report).select(class_="silence")] == [pytest.approx((10.0, 20.0), abs=0.05)]
     finer = replace(ReportSettings.shipped(), silence_min_s=0.4)
-    assert len(timeline(text_report, settings=finer).select(class_="silence")) == 3  # 2.5-3.0, 10-17, 19-19.5
+    assert len(timeline(text_report, settings=finer).select(class_="silence")) == 3  # 2.5-3.0, 10-20, 22-22.5
 
 
 def test_markers_raised_together_are_stacked_not_hidden(text_report):

@@ -47,8 +47,8 @@ def test_nudges_land_where_the_labels_say(calls, timing_config, name):
         assert nudge["message"]
     m = report["metrics"]
     assert m["interruptions_by_agent"] == 1
-    assert m["longest_silence_s"] == pytest.approx(7.0, abs=TOLERANCE_S)
-    assert m["dead_air_s"] == pytest.approx(7.0, abs=TOLERANCE_S)
+    assert m["longest_silence_s"] == pytest.approx(10.0, abs=TOLERANCE_S)
+    assert m["dead_air_s"] == pytest.approx(10.0, abs=TOLERANCE_S)
     assert m["overtalk_s"] == pytest.approx(1.5, abs=TOLERANCE_S)
 
 
