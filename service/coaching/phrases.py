@@ -283,7 +283,7 @@ CATEGORIES = (
     "contradiction",  # agent: "you're wrong", "that's not true"
     "identity_request",  # agent: account / phone / reference numbers
     "greeting",  # agent: greetings and personal touches
-    "hold",  # agent: "one moment", "let me check" (a short allowance before dead air)
+    "hold",  # either: "one moment", "let me check", "hang on" (an allowance before dead air)
     "hold_long",  # agent: "it may take a minute", "I'll put you on hold" (a long allowance)
     "follow_up",  # agent: "we'll get back to you", "I'll look into it"
     "timeframe",  # agent: "by Friday", "within # hours"

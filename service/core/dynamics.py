@@ -73,7 +73,7 @@ class TurnDynamics:
         self._interruptions: dict[Speaker, int] = {s: 0 for s in SPEAKERS}
         self._speech_seen = False
         self._dead_air_gaps: set[int] = set()  # silence start frames of gaps that raised dead air
-        self._hold: tuple[float, bool] | None = None  # (call time, long) of the hold announcement in force
+        self._hold: tuple[float, bool, Speaker] | None = None  # (call time, long, by whom) of the hold in force
         self._closing = False  # the parties are saying goodbye: no timing nudges
         self._frames = 0
 
@@ -100,12 +100,12 @@ class TurnDynamics:
             out.append(dead_air)
         return out
 
-    def announce_hold(self, t: float, long: bool = False) -> None:
-        """The agent announced a hold at call time ``t``: the next silence gets the hold allowance.
+    def announce_hold(self, t: float, long: bool = False, by: Speaker = "agent") -> None:
+        """``by`` announced a hold at call time ``t``: the next silence gets the hold allowance.
 
-        The hold lasts until the agent speaks again after the announcement.
+        The hold lasts until ``by`` speaks again after the announcement.
         """
-        self._hold = (t, long)
+        self._hold = (t, long, by)
 
     def announce_closing(self) -> None:
         """The call is closing: overlapping goodbyes are no interruption, the silence after them no dead air."""
@@ -151,7 +151,7 @@ class TurnDynamics:
 
     def _on_opened(self, speaker: Speaker, opened: SegmentOpened, trackers: dict[Speaker, TurnTracker]) -> None:
         self._speech_seen = True
-        if speaker == "agent" and self._hold is not None and opened.start_frame * self.frame_s >= self._hold[0]:
+        if self._hold is not None and speaker == self._hold[2] and opened.start_frame * self.frame_s >= self._hold[0]:
             self._hold = None
         other = trackers[other_speaker(speaker)]
         if not self._closing and other.active and other.segment_start_frame < opened.start_frame:

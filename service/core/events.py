@@ -172,7 +172,7 @@ class DeadAir:
 
 @dataclass(frozen=True, slots=True)
 class HoldAnnounced:
-    """The agent announced a hold at call time ``t``.
+    """A party announced a hold at call time ``t``.
 
     The dynamics then allow the next silence longer: a short hold ("one
     second", "let me pull that up") buys a short allowance, an announced long
@@ -182,6 +182,7 @@ class HoldAnnounced:
     t: float
     evidence: Evidence = field(default_factory=lambda: Evidence(0.0, 0.0))
     long: bool = False
+    by: Speaker = "agent"  # a customer's "hang on, let me find my card" holds the line too
 
 
 @dataclass(frozen=True, slots=True)

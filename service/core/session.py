@@ -448,7 +448,7 @@ class CallSession:
     def _handle_rule_outputs(self, items: Iterable[RuleOutput]) -> None:
         for item in items:
             if isinstance(item, HoldAnnounced):
-                self._dynamics.announce_hold(item.t, item.long)
+                self._dynamics.announce_hold(item.t, item.long, item.by)
             elif isinstance(item, ClosingSaid):
                 self._dynamics.announce_closing()
             elif isinstance(item, ConversationResumed):

@@ -101,3 +101,12 @@ def test_dictating_a_card_number_is_no_reason_for_a_pace_nudge(config):
     turns = [("agent", 0.5, 8.5, fast.strip()), ("customer", 9.0, 19.0, digits), ("customer", 19.5, 29.5, digits),
              ("agent", 30.0, 38.0, fast.strip()), ("customer", 38.5, 41.0, "okay great that is all thanks")]
     assert times(replay_transcript(call(*turns), config), "pace") == []
+
+
+def test_a_customer_who_goes_to_find_something_holds_the_line(config):
+    dead_air = config["dynamics"]["dead_air_s"]
+    gap = dead_air + 5.0
+    doc = call(("agent", 0.5, 3.0, "Could you read me the meter please?"),
+               ("customer", 3.5, 5.0, "Yeah hang on, it's by the front door."),
+               ("customer", 5.0 + gap, 7.0 + gap, "Okay it says four one three zero two."))
+    assert times(replay_transcript(doc, config), "dead_air") == []

@@ -5,7 +5,9 @@ the hold's allowance after a ``HoldAnnounced``, and its nudge becomes "check
 back in". "One second" and "let me pull that up" (category ``hold``) buy a
 short allowance; an announced longer wait ("it may take a minute", "I'll put
 you on hold", category ``hold_long``) a long one. Real agents say "one
-second" and then work for a quarter of a minute, which customers notice.
+second" and then work for a quarter of a minute, which customers notice. The
+customer can hold the line too ("hang on, it's by the front door"): the
+silence is theirs, so it gets the long allowance.
 """
 
 from __future__ import annotations
@@ -18,8 +20,13 @@ __all__ = ["HoldRule"]
 
 class HoldRule(Rule):
     def on_utterance(self, utt: Utterance) -> list[Output]:
-        if not utt.by_agent:
+        if not utt.final:
             return []
         long = utt.first("hold_long")
         match = long or utt.first("hold")
-        return [HoldAnnounced(t=utt.now, evidence=utt.evidence(match), long=long is not None)] if match else []
+        if match is None:
+            return []
+        # A customer who says "hang on, let me find my card" owes the next word and
+        # may take a while: the long allowance, until they speak again.
+        long = long is not None or not utt.by_agent
+        return [HoldAnnounced(t=utt.now, evidence=utt.evidence(match), long=long, by=utt.segment.speaker)]
