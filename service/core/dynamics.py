@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
-from .events import SPEAKERS, DeadAir, Interruption, Speaker, SpeechSegment, other_speaker
+from .events import SPEAKERS, DeadAir, HoldAnnounced, Interruption, Speaker, SpeechSegment, other_speaker
 from .vad import SegmentClosed, SegmentOpened, TurnTracker
 
 __all__ = ["DynamicsSettings", "TurnDynamics", "TalkMetrics", "talk_metrics"]
@@ -73,7 +73,7 @@ class TurnDynamics:
         self._interruptions: dict[Speaker, int] = {s: 0 for s in SPEAKERS}
         self._speech_seen = False
         self._dead_air_gaps: set[int] = set()  # silence start frames of gaps that raised dead air
-        self._hold: tuple[float, bool, Speaker] | None = None  # (call time, long, by whom) of the hold in force
+        self._hold: HoldAnnounced | None = None  # the hold announcement in force
         self._closing = False  # the parties are saying goodbye: no timing nudges
         self._frames = 0
 
@@ -100,12 +100,12 @@ class TurnDynamics:
             out.append(dead_air)
         return out
 
-    def announce_hold(self, t: float, long: bool = False, by: Speaker = "agent") -> None:
-        """``by`` announced a hold at call time ``t``: the next silence gets the hold allowance.
+    def announce_hold(self, hold: HoldAnnounced) -> None:
+        """``hold.by`` announced a hold at ``hold.t``: the next silence gets the hold allowance.
 
-        The hold lasts until ``by`` speaks again after the announcement.
+        The hold lasts until ``hold.by`` speaks again after the announcement.
         """
-        self._hold = (t, long, by)
+        self._hold = hold
 
     def announce_closing(self) -> None:
         """The call is closing: overlapping goodbyes are no interruption, the silence after them no dead air."""
@@ -151,7 +151,7 @@ class TurnDynamics:
 
     def _on_opened(self, speaker: Speaker, opened: SegmentOpened, trackers: dict[Speaker, TurnTracker]) -> None:
         self._speech_seen = True
-        if self._hold is not None and speaker == self._hold[2] and opened.start_frame * self.frame_s >= self._hold[0]:
+        if self._hold is not None and speaker == self._hold.by and opened.start_frame * self.frame_s >= self._hold.t:
             self._hold = None
         other = trackers[other_speaker(speaker)]
         if not self._closing and other.active and other.segment_start_frame < opened.start_frame:
@@ -186,7 +186,7 @@ class TurnDynamics:
         answering or looking something up, so the line is given longer.
         """
         if self._hold is not None:
-            return self._long_hold if self._hold[1] else self._short_hold
+            return self._long_hold if self._hold.long else self._short_hold
         agent_last = trackers["agent"].last_voiced_end_frame >= trackers["customer"].last_voiced_end_frame
         return self._dead_air_after_agent if agent_last else self._dead_air
 

@@ -27,6 +27,7 @@ __all__ = [
     "SpeechStarted",
     "SpeechEnded",
     "SpeechEvent",
+    "RuleOutput",
     "other_speaker",
 ]
 
@@ -219,3 +220,6 @@ class SpeechEnded:
 
 
 SpeechEvent = SpeechStarted | SpeechEnded
+# What the coaching rules hand back to the session: nudges and kudos to publish,
+# and the signals that change the timing dynamics.
+RuleOutput = Nudge | Kudos | HoldAnnounced | ClosingSaid | ConversationResumed

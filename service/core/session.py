@@ -44,6 +44,7 @@ from .events import (
     Interruption,
     Kudos,
     Nudge,
+    RuleOutput,
     Severity,
     Speaker,
     SpeechEnded,
@@ -70,8 +71,6 @@ _RING_MARGIN_S = 10.0  # extra audio kept beyond the longest utterance, for chan
 # activity: an utterance's text and the end of its speech are both known when
 # it closes, and a rule deciding "the reply is over" must have read the reply.
 _TEXT_FIRST, _ACTIVITY_NEXT = 0, 1
-
-RuleOutput = Nudge | Kudos | HoldAnnounced | ClosingSaid | ConversationResumed
 
 
 @dataclass(frozen=True, slots=True)
@@ -448,7 +447,7 @@ class CallSession:
     def _handle_rule_outputs(self, items: Iterable[RuleOutput]) -> None:
         for item in items:
             if isinstance(item, HoldAnnounced):
-                self._dynamics.announce_hold(item.t, item.long, item.by)
+                self._dynamics.announce_hold(item)
             elif isinstance(item, ClosingSaid):
                 self._dynamics.announce_closing()
             elif isinstance(item, ConversationResumed):

@@ -11,24 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ...core.events import (
-    ClosingSaid,
-    ConversationResumed,
-    Evidence,
-    HoldAnnounced,
-    Interruption,
-    Kudos,
-    Nudge,
-    SpeechEvent,
-    TranscriptSegment,
-)
+from ...core.events import Evidence, Interruption, Nudge, RuleOutput, SpeechEvent, TranscriptSegment
 from ..phrases import Match, PhrasePack
 from ..settings import CoachingSettings
 from ..text import Token
 
 __all__ = ["Output", "Utterance", "Rule"]
 
-Output = Nudge | Kudos | HoldAnnounced | ClosingSaid | ConversationResumed
+Output = RuleOutput
 
 
 @dataclass(frozen=True, slots=True)

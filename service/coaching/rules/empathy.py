@@ -121,7 +121,7 @@ class EmpathyRule(Rule):
         episode = self._episode
         assert episode is not None
         self._episode = None
-        end = max(episode.reply_end or t, episode.evidence.end)
+        end = max(t if episode.reply_end is None else episode.reply_end, episode.evidence.end)
         evidence = Evidence(episode.evidence.start, end, episode.evidence.text)
         return [self.nudge("missing_empathy", t, evidence, escalated=episode.escalated)]
 

@@ -22,11 +22,11 @@ class HoldRule(Rule):
     def on_utterance(self, utt: Utterance) -> list[Output]:
         if not utt.final:
             return []
-        long = utt.first("hold_long")
-        match = long or utt.first("hold")
+        announced_long = utt.first("hold_long")
+        match = announced_long or utt.first("hold")
         if match is None:
             return []
         # A customer who says "hang on, let me find my card" owes the next word and
         # may take a while: the long allowance, until they speak again.
-        long = long is not None or not utt.by_agent
+        long = announced_long is not None or not utt.by_agent
         return [HoldAnnounced(t=utt.now, evidence=utt.evidence(match), long=long, by=utt.segment.speaker)]
