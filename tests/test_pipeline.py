@@ -18,7 +18,7 @@ import pytest
 from service.asr import AsrSettings, DecodeScheduler, FakeTranscriber
 from service.config import load_config
 from service.replay.recording import replay_recording
-from service.replay.synth import load_scenario, synthesize_call
+from service.testing.synth import load_scenario, synthesize_call
 
 SCENARIO = Path(__file__).resolve().parent / "data" / "scenarios" / "interruption_and_dead_air.yaml"
 

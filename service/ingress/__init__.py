@@ -1,41 +1,13 @@
-"""Ingress: live call audio in over WebSockets.
+"""Ingress: live calls in, over any transport a protocol of the registry uses.
 
-Sans-I/O adapters, one per protocol (:class:`TwilioAdapter`,
-:class:`AudioHookAdapter`, :class:`GenericAdapter`), turn wire messages into
-the typed events of :mod:`service.ingress.events`; ``service.ingress.server``
-(``IngressServer``) is the asyncio shell that owns sockets, pipelines and
-metrics; ``service.ingress.client`` speaks the three protocols for tests and
-``scripts/simulate_call.py``.
+``server`` (:class:`IngressServer`) owns the listeners and shared state;
+``websocket`` and ``tcp`` are thin shells that carry bytes and map neutral
+faults to each transport's way of closing; ``link`` drives one connection's
+adapter; ``runner`` owns each call's lifecycle (one connection with both
+parties, or two legs paired by call id); ``http`` answers the plain HTTP
+endpoints. The protocols themselves live in :mod:`service.protocols`.
 """
 
-from .adapter import Adapter, AudioOut
-from .audiohook import AudioHookAdapter
-from .events import (
-    AdapterEvent,
-    Audio,
-    CallStart,
-    CallStop,
-    CloseCode,
-    ProtocolError,
-    Reply,
-)
-from .generic import GenericAdapter
 from .settings import ServerSettings
-from .twilio import TwilioAdapter, twilio_signature
 
-__all__ = [
-    "Adapter",
-    "AdapterEvent",
-    "Audio",
-    "AudioHookAdapter",
-    "AudioOut",
-    "CallStart",
-    "CallStop",
-    "CloseCode",
-    "GenericAdapter",
-    "ProtocolError",
-    "Reply",
-    "ServerSettings",
-    "TwilioAdapter",
-    "twilio_signature",
-]
+__all__ = ["ServerSettings"]

@@ -1,7 +1,9 @@
 """The ``[server]`` config section as a typed, validated, frozen object.
 
-Defaults live in ``config/server.toml`` only; this module names the keys and
-checks their values once, at start-up, so a bad value is a clear message
+Defaults live in ``config/server.toml`` only. The server's own keys are named
+here; every protocol parses the keys it owns through its declared settings
+type, so the whole section (including the settings of endpoints no client has
+used yet) is checked once, at start-up, and a bad value is a clear message
 rather than a failure on the first call.
 """
 
@@ -9,16 +11,16 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, fields
-from typing import get_type_hints
+from typing import Any, get_type_hints
 
 from service.config import ConfigError
-from service.core.events import SPEAKERS
+from service.protocols import PROTOCOLS, MediaSettings
 
-__all__ = ["ENDPOINTS", "ServerSettings"]
+__all__ = ["ServerSettings"]
 
-ENDPOINTS: tuple[str, ...] = ("twilio", "audiohook", "stream")
-_CREDENTIAL_OF = {"twilio": "twilio_auth_token", "audiohook": "audiohook_api_key", "stream": "stream_token"}
 _LOOPBACK_NAMES = ("localhost",)
+_POSITIVE = ("max_message_bytes", "max_queue", "max_calls", "idle_timeout_s", "max_call_s", "poll_interval_s",
+             "shutdown_grace_s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,17 +29,6 @@ class ServerSettings:
     port: int
     endpoints: tuple[str, ...]
     reports_dir: str
-    stream_token: str
-    twilio_auth_token: str
-    twilio_public_url: str
-    audiohook_api_key: str
-    twilio_inbound_speaker: str
-    twilio_outbound_speaker: str
-    agent_param: str
-    default_agent_id: str
-    gap_tolerance_ms: float
-    max_track_skew_s: float
-    max_gap_s: float
     max_message_bytes: int
     max_queue: int
     max_calls: int
@@ -45,40 +36,53 @@ class ServerSettings:
     max_call_s: float
     poll_interval_s: float
     shutdown_grace_s: float
+    media: MediaSettings
+    protocols: dict[str, Any]  # endpoint name -> that protocol's settings object, enabled endpoints only
 
     @classmethod
     def from_config(cls, section: dict) -> ServerSettings:
         hints = get_type_hints(cls)
-        values = {}
+        values: dict[str, Any] = {}
         for f in fields(cls):
+            if f.name in ("media", "protocols"):
+                continue
             if f.name not in section:
                 raise ConfigError(f"[server] {f.name} is missing (see config/server.toml)")
             raw = section[f.name]
             kind = hints[f.name]
             values[f.name] = tuple(raw) if kind == tuple[str, ...] else kind(raw)
+        unknown = set(values["endpoints"]) - set(PROTOCOLS)
+        if unknown:
+            raise ConfigError(f"[server] endpoints: unknown {sorted(unknown)} (known: {', '.join(PROTOCOLS)})")
+        try:
+            values["media"] = MediaSettings.from_config(section)
+            values["protocols"] = {name: PROTOCOLS[name].settings.from_config(section)
+                                   for name in values["endpoints"]}
+        except KeyError as exc:
+            raise ConfigError(f"[server] {exc.args[0]} is missing (see config/server.toml)") from None
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"[server] {exc}") from None
         settings = cls(**values)
         settings._validate()
         return settings
 
     def _validate(self) -> None:
-        unknown = set(self.endpoints) - set(ENDPOINTS)
-        if unknown:
-            raise ConfigError(f"[server] endpoints: unknown {sorted(unknown)} (known: {', '.join(ENDPOINTS)})")
-        mapping = (self.twilio_inbound_speaker, self.twilio_outbound_speaker)
-        if sorted(mapping) != sorted(SPEAKERS):
-            raise ConfigError("[server] twilio_inbound_speaker/twilio_outbound_speaker must be 'agent' and 'customer'")
-        for name in ("max_message_bytes", "max_queue", "max_calls", "idle_timeout_s", "max_track_skew_s",
-                     "max_call_s", "poll_interval_s", "max_gap_s"):
-            if getattr(self, name) <= 0:
+        for name in _POSITIVE + ("max_track_skew_s", "max_gap_s"):
+            value = getattr(self.media, name) if hasattr(self.media, name) else getattr(self, name)
+            if value <= 0:
                 raise ConfigError(f"[server] {name} must be positive")
+
+    def options(self, endpoint: str) -> Any:
+        """The settings of an enabled endpoint's protocol."""
+        return self.protocols[endpoint]
 
     def credential(self, endpoint: str) -> str:
         """The secret configured for ``endpoint`` ('' when none)."""
-        return getattr(self, _CREDENTIAL_OF[endpoint])
+        return self.protocols[endpoint].credential
 
     def missing_credentials(self) -> list[str]:
         """Config keys of enabled endpoints that have no credential."""
-        return [_CREDENTIAL_OF[e] for e in self.endpoints if not self.credential(e)]
+        return [PROTOCOLS[e].settings.credential_key for e in self.endpoints if not self.credential(e)]
 
     @property
     def loopback(self) -> bool:

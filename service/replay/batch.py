@@ -18,7 +18,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable, TextIO
 
-from .audio import AudioFileError
+from ..media.audio import AudioFileError
 from .identity import IdentityError, call_identity
 from .recording import ReplayError, replay_recording
 from .transcript import TranscriptError, replay_transcript

@@ -17,7 +17,7 @@ from ..config import ConfigError, load_config
 from .batch import BatchOptions, run_batch
 from .html_report import ReportSettings, write_html_report
 from .publish import publishing_sink
-from .report import write_report
+from ..call import write_report
 from .summary import write_summary
 from .summary_html import write_summary_html
 

@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 
 from ..core import ChannelConverter, SPEAKERS
-from .audio import probe_recording, read_stereo_chunks
+from ..media.audio import probe_recording, read_stereo_chunks
+from ..call import CallInfo, CallPipeline
 
 __all__ = ["ReplayError", "replay_recording"]
 
@@ -32,7 +33,6 @@ def replay_recording(path: str | Path, config: dict, *, call_id: str = "", agent
     nudges and metrics only). Raises :class:`AudioFileError` or
     :class:`ReplayError` with a message naming the file.
     """
-    from ..pipeline import CallInfo, CallPipeline  # the pipeline imports this package
 
     path = Path(path)
     info_file = probe_recording(path)
@@ -59,7 +59,7 @@ def replay_recording(path: str | Path, config: dict, *, call_id: str = "", agent
                 time.sleep(ahead)
     for speaker in SPEAKERS:
         pipeline.feed(speaker, converters[speaker].flush())
-    report = pipeline.finish()
+    report = pipeline.finish().to_dict()
     if report["duration"] < float(replay_cfg["min_duration_s"]):
         raise ReplayError(f"{path}: only {report['duration']:.2f} s of audio; too short to be a call "
                           f"(minimum {replay_cfg['min_duration_s']} s, replay.min_duration_s)")

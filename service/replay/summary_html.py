@@ -13,7 +13,8 @@ from itertools import groupby
 from pathlib import Path
 from urllib.parse import quote
 
-from .html_page import attrs, esc, format_metric, format_seconds, render_page, write_atomic
+from ..call import write_atomic
+from .html_page import attrs, esc, format_metric, format_seconds, render_page
 from .html_report import kind_label, principle_of
 
 __all__ = ["AgentTotals", "agent_totals", "render_summary_html", "write_summary_html"]

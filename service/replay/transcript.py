@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core import SPEAKERS, TranscriptSegment
+from ..call import CallInfo, CallPipeline
 
 __all__ = ["TranscriptError", "Transcript", "parse_transcript", "replay_transcript"]
 
@@ -81,7 +82,6 @@ def replay_transcript(doc: Any, config: dict, source: str = "transcript.json", *
                       agent_id: str = "", language: str | None = None, metadata: dict | None = None,
                       sink=None) -> dict:
     """Run a transcript document through the engine; returns the ``callcoach.report/1`` dict."""
-    from ..pipeline import CallInfo, CallPipeline  # the pipeline imports this package
 
     transcript = parse_transcript(doc, language)
     info = CallInfo(call_id or transcript.call_id or source, agent_id or transcript.agent_id, "transcript",
@@ -100,4 +100,4 @@ def replay_transcript(doc: Any, config: dict, source: str = "transcript.json", *
             pipeline.feed_segment(seg, at=seg.end)
     for speaker in SPEAKERS:
         pipeline.feed_activity(speaker, flags[speaker][cursor:])
-    return pipeline.finish()
+    return pipeline.finish().to_dict()

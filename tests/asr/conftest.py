@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from service.asr import AsrSettings
-from service.asr.espeak import synthesize
+from service.testing.espeak import synthesize
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from service.config import load_config
 from service.core import CallSession, SessionSettings
-from service.replay.synth import load_scenario, synthesize_call
+from service.testing.synth import load_scenario, synthesize_call
 
 SCENARIO = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "interruption_and_dead_air.yaml"
 

@@ -17,7 +17,7 @@ WAIT_S = 30.0  # generous: the test machine is shared and slow; never a timing a
 
 @dataclasses.dataclass
 class Info:
-    """Stands in for service.pipeline.CallInfo (same fields)."""
+    """Stands in for service.call.CallInfo (same fields)."""
 
     call_id: str = "call-1"
     agent_id: str = "agent-7"

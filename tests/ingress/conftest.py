@@ -17,7 +17,7 @@ import pytest
 import soxr
 
 from service.core.codecs import pcm16_to_ulaw, ulaw_to_pcm16
-from service.replay.synth import synthesize_call
+from service.testing.synth import synthesize_call
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKENS = {"stream": "stream-secret", "twilio": "twilio-secret", "audiohook": "audiohook-secret"}
@@ -39,7 +39,7 @@ SHORT = {"turns": [
 
 def telephony_copy(wav: Path, out: Path) -> Path:
     """The call as Twilio/AudioHook carry it: 8 kHz mu-law, decoded back to a WAV."""
-    from service.ingress.client import load_stereo
+    from service.testing.clients import load_stereo
 
     call = load_stereo(wav)
     chans = [ulaw_to_pcm16(pcm16_to_ulaw(soxr.resample(x, call.rate, 8000, quality="HQ").astype(np.int16)))

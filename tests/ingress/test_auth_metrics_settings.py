@@ -6,15 +6,20 @@ import pytest
 from websockets.datastructures import Headers
 
 from service.config import ConfigError
-from service.ingress import twilio_signature
-from service.ingress.auth import authenticate
 from service.ingress.metrics import Metrics
+from service.protocols import PROTOCOLS, Handshake
+from service.protocols.twilio import twilio_signature
 
-from .helpers import make_settings
+from protocols.helpers import make_settings
+
+settings = make_settings
 
 
-def settings(**kw):
-    return make_settings(**kw)[0]
+def authenticate(s, endpoint: str, path: str, headers: Headers) -> str | None:
+    """What the server does at the handshake: no credential, no check; else the protocol's own."""
+    if not s.credential(endpoint):
+        return None
+    return PROTOCOLS[endpoint].authenticate(s.options(endpoint), Handshake(path, headers))
 
 
 def test_no_credential_means_open_endpoint():
@@ -49,7 +54,8 @@ def test_audiohook_api_key():
 
 def test_public_bind_needs_every_enabled_credential():
     with pytest.raises(ConfigError, match="audiohook_api_key"):
-        settings(host="0.0.0.0", stream_token="a", twilio_auth_token="b").check_bind()
+        settings(host="0.0.0.0", stream_token="a", twilio_auth_token="b", endpoints=["twilio", "stream",
+                                                                                      "audiohook"]).check_bind()
     settings(host="0.0.0.0", stream_token="a", twilio_auth_token="b", endpoints=["twilio", "stream"]).check_bind()
     settings(host="::1").check_bind()
 

@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 import json
 
-from service.ingress.client import load_stereo, stream_call
+from service.testing.clients import load_stereo, stream_call
 
 from .conftest import start_server
 

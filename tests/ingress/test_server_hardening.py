@@ -14,8 +14,8 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from service.ingress import twilio_signature
-from service.ingress.client import load_stereo, stream_call
+from service.protocols.twilio import twilio_signature
+from service.testing.clients import load_stereo, stream_call
 
 from .conftest import TOKENS
 

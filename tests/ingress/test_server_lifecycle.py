@@ -13,7 +13,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from service.config import ConfigError, load_config
-from service.ingress.client import PROTOCOLS, load_stereo, stream_call
+from service.testing.clients import PROTOCOLS, load_stereo, stream_call
 from service.ingress.server import IngressServer
 
 from .conftest import ROOT, TOKENS, start_server

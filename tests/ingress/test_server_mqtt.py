@@ -8,7 +8,7 @@ import json
 
 import aiomqtt
 
-from service.ingress.client import load_stereo, stream_call
+from service.testing.clients import load_stereo, stream_call
 
 from egress.mosquitto import Mosquitto  # the real-broker helper of tests/egress
 

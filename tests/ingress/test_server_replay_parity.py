@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from service.ingress.client import load_stereo, stream_call
+from service.testing.clients import load_stereo, stream_call
 
 from .conftest import ROOT, TOKENS
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from service.replay.synth import load_scenario, synthesize_call
+from service.testing.synth import load_scenario, synthesize_call
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "data" / "scenarios"
 

@@ -11,9 +11,9 @@ import av
 import numpy as np
 import pytest
 
-from service.replay.audio import AudioFileError
+from service.media.audio import AudioFileError
 from service.replay.recording import ReplayError, replay_recording
-from service.replay.synth import write_wav
+from service.testing.synth import write_wav
 
 TOLERANCE_S = 0.1  # VAD onset/offset vs. the synthesizer's labels: a few 30 ms frames
 

@@ -14,7 +14,7 @@ from service.config import defaults_dir, merge
 from service.replay.html_report import write_html_report
 from service.replay.identity import call_identity
 from service.replay.recording import replay_recording
-from service.replay.report import write_report
+from service.call import write_report
 from service.replay.summary import write_summary
 from service.replay.summary_html import agent_totals, render_summary_html, write_summary_html
 

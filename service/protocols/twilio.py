@@ -14,14 +14,20 @@ import base64
 import binascii
 import hashlib
 import hmac
+from dataclasses import dataclass
+from typing import ClassVar
 
+from service.config import ConfigError
 from service.core.codecs import ulaw_to_pcm16
+from service.core.events import SPEAKERS
 
-from .adapter import Adapter
-from .events import AdapterEvent, CallStart, CloseCode, ProtocolError
+from .auth import Handshake, same_secret
+from .base import Adapter
+from .events import AdapterEvent, CallStart, Fault, ProtocolError
+from .spec import Protocol
 from .wire import WireError, field, parse_object
 
-__all__ = ["TwilioAdapter", "twilio_signature"]
+__all__ = ["PROTOCOL", "TwilioAdapter", "TwilioSettings", "twilio_signature"]
 
 _ENCODING = "audio/x-mulaw"
 _MS_PER_S = 1000
@@ -33,19 +39,48 @@ def twilio_signature(auth_token: str, url: str) -> str:
     return base64.b64encode(digest).decode()
 
 
+@dataclass(frozen=True, slots=True)
+class TwilioSettings:
+    """``[server] twilio_*``: the account's auth token, the public URL it signs, which track is whom."""
+
+    auth_token: str
+    public_url: str
+    inbound_speaker: str
+    outbound_speaker: str
+    credential_key: ClassVar[str] = "twilio_auth_token"
+
+    @classmethod
+    def from_config(cls, section: dict) -> TwilioSettings:
+        settings = cls(str(section["twilio_auth_token"]), str(section["twilio_public_url"]),
+                       str(section["twilio_inbound_speaker"]), str(section["twilio_outbound_speaker"]))
+        if sorted((settings.inbound_speaker, settings.outbound_speaker)) != sorted(SPEAKERS):
+            raise ConfigError("[server] twilio_inbound_speaker/twilio_outbound_speaker must be 'agent' and 'customer'")
+        return settings
+
+    @property
+    def credential(self) -> str:
+        return self.auth_token
+
+
+def authenticate(settings: TwilioSettings, request: Handshake) -> str | None:
+    """``X-Twilio-Signature`` over the public URL (or the URL the Host header implies)."""
+    url = settings.public_url or f"wss://{request.headers.get('Host', '')}{request.path}"
+    expected = twilio_signature(settings.auth_token, url)
+    return None if same_secret(request.headers.get("X-Twilio-Signature"), expected) else \
+        "missing or wrong X-Twilio-Signature"
+
+
 class TwilioAdapter(Adapter):
     protocol = "twilio"
+    options: TwilioSettings
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._last_seq = 0
-        self._speaker_of = {
-            "inbound": self.settings.twilio_inbound_speaker,
-            "outbound": self.settings.twilio_outbound_speaker,
-        }
+        self._speaker_of = {"inbound": self.options.inbound_speaker, "outbound": self.options.outbound_speaker}
 
     def _on_bytes(self, data: bytes) -> list[AdapterEvent]:
-        return [ProtocolError("binary_message", "Twilio Media Streams sends text frames only", CloseCode.UNSUPPORTED)]
+        return [ProtocolError("binary_message", "Twilio Media Streams sends text frames only", Fault.UNSUPPORTED)]
 
     def _on_text(self, text: str) -> list[AdapterEvent]:
         message = parse_object(text)
@@ -91,17 +126,17 @@ class TwilioAdapter(Adapter):
             return [ProtocolError(
                 "unsupported_media",
                 f"media format {encoding}/{rate}/{channels} not supported (expected {_ENCODING}, mono)",
-                CloseCode.UNSUPPORTED,
+                Fault.UNSUPPORTED,
             )]
         params = start.get("customParameters") or {}
         if not isinstance(params, dict):
             raise WireError("bad_field", "start field 'customParameters' must be an object")
-        agent = params.get(self.settings.agent_param)
+        agent = params.get(self.media.agent_param)
         self._open_timeline(rate)
         self.started = True
         return [CallStart(
             call_id=call_sid,
-            agent_id=agent if isinstance(agent, str) and agent else self.settings.default_agent_id,
+            agent_id=agent if isinstance(agent, str) and agent else self.media.default_agent_id,
             metadata={
                 "streamSid": start.get("streamSid", message.get("streamSid", "")),
                 "accountSid": start.get("accountSid", ""),
@@ -145,3 +180,14 @@ class TwilioAdapter(Adapter):
         if not self.started:
             return [ProtocolError("stop_before_start", "'stop' before 'start'")]
         return self._stop("stop")
+
+
+PROTOCOL = Protocol(
+    name="twilio",
+    summary="Twilio Media Streams: two mu-law tracks as base64 JSON with media timestamps",
+    transport="websocket",
+    adapter=TwilioAdapter,
+    settings=TwilioSettings,
+    authenticate=authenticate,
+    client="service.testing.clients.twilio",
+)

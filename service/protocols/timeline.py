@@ -63,6 +63,11 @@ class TwoTrackTimeline:
         """Samples (at the source rate) both parties have reached."""
         return min(self._written.values())
 
+    @property
+    def head(self) -> int:
+        """Samples (at the source rate) the leading party has reached."""
+        return max(self._written.values())
+
     def push(self, speaker: Speaker, samples: np.ndarray, at: int | None = None) -> list[Audio]:
         """Place ``samples`` for ``speaker`` at media sample ``at`` (None: right after the last)."""
         out: list[Audio] = []
@@ -86,12 +91,12 @@ class TwoTrackTimeline:
 
     def fill(self, samples: int) -> list[Audio]:
         """Silence on both parties: audio the platform paused or discarded."""
-        target = max(self._written.values()) + max(samples, 0)
+        target = self.head + max(samples, 0)
         return self._level(target)
 
     def finish(self) -> list[Audio]:
         """Bring both parties to the same length and drain the resamplers."""
-        out = self._level(max(self._written.values()))
+        out = self._level(self.head)
         for speaker in SPEAKERS:
             tail = self._resamplers[speaker].flush()
             if len(tail):

@@ -14,27 +14,20 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service.ingress import (
-    AudioHookAdapter,
-    CallStop,
-    GenericAdapter,
-    ProtocolError,
-    TwilioAdapter,
-)
+from service.protocols import CallStop, ProtocolError
 
 from .helpers import (
     AudioHookClient,
     audio_totals,
     concat,
-    make_settings,
+    make_adapter,
     tone,
     twilio_media,
     twilio_start,
     ulaw,
 )
 
-ADAPTERS = (TwilioAdapter, AudioHookAdapter, GenericAdapter)
-SETTINGS = make_settings()
+ADAPTERS = ("twilio", "audiohook", "stream")
 PROFILE = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 json_values = st.recursive(
@@ -64,8 +57,8 @@ def feed(adapter, message) -> list:
 
 @PROFILE
 @given(st.sampled_from(ADAPTERS), st.lists(messages, max_size=12))
-def test_random_messages_give_events_or_clean_errors(cls, stream):
-    adapter = cls(*SETTINGS)
+def test_random_messages_give_events_or_clean_errors(name, stream):
+    adapter = make_adapter(name)
     events = [e for m in stream for e in feed(adapter, m)] + adapter.connection_lost()
     fatal = [e for e in events if isinstance(e, ProtocolError) and e.fatal]
     assert len(fatal) <= 1 and all(e.reason for e in fatal)
@@ -88,13 +81,13 @@ def audiohook_session() -> list:
     return [c.open(), *[frame] * 10, c.msg("ping"), c.msg("close", {"reason": "end"})]
 
 
-def generic_session() -> list:
+def stream_session() -> list:
     start = {"type": "start", "call_id": "c", "agent_id": "a", "encoding": "pcm16", "sample_rate": 8000,
              "channels": 2}
     return [json.dumps(start), *[np.repeat(tone(160), 2).tobytes()] * 10, json.dumps({"type": "stop"})]
 
 
-SESSIONS = {TwilioAdapter: twilio_session(), AudioHookAdapter: audiohook_session(), GenericAdapter: generic_session()}
+SESSIONS = {"twilio": twilio_session(), "audiohook": audiohook_session(), "stream": stream_session()}
 
 
 def mutate(message, data) -> str | bytes:
@@ -114,14 +107,14 @@ def mutate(message, data) -> str | bytes:
 
 @PROFILE
 @given(st.sampled_from(ADAPTERS), st.data())
-def test_one_mutated_message_in_a_valid_session_never_raises(cls, data):
-    session = list(SESSIONS[cls])
+def test_one_mutated_message_in_a_valid_session_never_raises(name, data):
+    session = list(SESSIONS[name])
     i = data.draw(st.integers(0, len(session) - 1))
     session[i] = mutate(session[i], data)
     if data.draw(st.booleans()):  # also duplicate or reorder a neighbour
         j = data.draw(st.integers(0, len(session) - 1))
         session.insert(j, session[data.draw(st.integers(0, len(session) - 1))])
-    adapter = cls(*SETTINGS)
+    adapter = make_adapter(name)
     events = [e for m in session for e in feed(adapter, m)] + adapter.connection_lost()
     if adapter.started:
         assert audio_totals(events)["agent"] == audio_totals(events)["customer"]
@@ -129,14 +122,14 @@ def test_one_mutated_message_in_a_valid_session_never_raises(cls, data):
 
 @PROFILE
 @given(st.lists(st.integers(1, 400), min_size=1, max_size=20))
-def test_rechunking_generic_audio_gives_identical_output(sizes):
+def test_rechunking_stream_audio_gives_identical_output(sizes):
     audio = np.stack([tone(4000, freq=300), tone(4000, freq=500)], 1).astype("<i2").tobytes()
     cuts = np.cumsum([s * 4 for s in sizes])  # whole stereo pcm16 frames
     cuts = [0, *[c for c in cuts if c < len(audio)], len(audio)]
     outputs = []
     for pieces in ([audio], [audio[a:b] for a, b in itertools.pairwise(cuts)]):
-        adapter = GenericAdapter(*SETTINGS)
-        events = feed(adapter, generic_session()[0])
+        adapter = make_adapter("stream")
+        events = feed(adapter, stream_session()[0])
         for piece in pieces:
             events += feed(adapter, piece)
         events += feed(adapter, json.dumps({"type": "stop"}))
@@ -159,7 +152,7 @@ def test_twilio_jitter_between_tracks_within_skew_never_changes_audio(order, lag
     jittered = sorted(media, key=lambda m: (arrival[m], m[0]))
     outs = []
     for frames in (media, jittered):
-        adapter = TwilioAdapter(*SETTINGS)
+        adapter = make_adapter("twilio")
         events = feed(adapter, twilio_start())
         for seq, (track, ms) in enumerate(frames, start=2):
             events += feed(adapter, twilio_media(track, ulaw(tone(160, freq=ms + 200)), ms, seq))

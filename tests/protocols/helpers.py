@@ -9,13 +9,21 @@ import numpy as np
 
 from service.config import load_config, merge
 from service.core.codecs import pcm16_to_ulaw
-from service.ingress import Audio, AudioOut, ServerSettings
+from service.ingress import ServerSettings
+from service.protocols import PROTOCOLS, Adapter, Audio, AudioOut
 
 
-def make_settings(**server: object) -> tuple[ServerSettings, AudioOut]:
-    config = load_config()
-    return (ServerSettings.from_config(merge(config["server"], server)),
-            AudioOut.from_config(config["audio"]))
+def make_settings(**server: object) -> ServerSettings:
+    """The [server] settings with ``server`` overriding the shipped defaults (every protocol enabled)."""
+    section = merge(load_config()["server"], {"endpoints": list(PROTOCOLS), **server})
+    return ServerSettings.from_config(section)
+
+
+def make_adapter(name: str, party: str | None = None, **server: object) -> Adapter:
+    """A fresh adapter of protocol ``name``, as the server builds it."""
+    settings = make_settings(**server)
+    audio = AudioOut.from_config(load_config()["audio"])
+    return PROTOCOLS[name].adapter(settings.media, audio, settings.options(name), party=party)
 
 
 def tone(n: int, rate: int = 8000, freq: float = 440.0, amp: int = 8000) -> np.ndarray:

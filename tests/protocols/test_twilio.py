@@ -6,19 +6,13 @@ import json
 
 import numpy as np
 
-from service.ingress import (
-    CallStart,
-    CallStop,
-    CloseCode,
-    ProtocolError,
-    TwilioAdapter,
-    twilio_signature,
-)
+from service.protocols import CallStart, CallStop, Fault, ProtocolError
+from service.protocols.twilio import TwilioAdapter, twilio_signature
 
 from .helpers import (
     audio_totals,
     concat,
-    make_settings,
+    make_adapter,
     tone,
     twilio_media,
     twilio_start,
@@ -29,7 +23,7 @@ FRAME = 160  # 20 ms at 8 kHz
 
 
 def adapter(**server) -> TwilioAdapter:
-    return TwilioAdapter(*make_settings(**server))
+    return make_adapter("twilio", **server)
 
 
 def run_call(a: TwilioAdapter, frames: list[tuple[str, int]]) -> list:
@@ -96,7 +90,7 @@ def test_duplicate_sequence_is_dropped_and_reported():
 
 def test_media_before_start_is_a_fatal_protocol_error():
     (err,) = adapter().receive_text(twilio_media("inbound", b"\xff" * FRAME, 0, 1))
-    assert isinstance(err, ProtocolError) and err.fatal and err.code == CloseCode.PROTOCOL
+    assert isinstance(err, ProtocolError) and err.fatal and err.code == Fault.PROTOCOL
 
 
 def test_bad_base64_and_malformed_json_are_invalid_data():
@@ -104,14 +98,14 @@ def test_bad_base64_and_malformed_json_are_invalid_data():
     a.receive_text(twilio_start())
     bad = json.dumps({"event": "media", "media": {"track": "inbound", "timestamp": "0", "payload": "!!!"}})
     (err,) = a.receive_text(bad)
-    assert (err.kind, err.code) == ("bad_base64", CloseCode.INVALID)
+    assert (err.kind, err.code) == ("bad_base64", Fault.INVALID)
     (err,) = adapter().receive_text("{not json")
-    assert (err.kind, err.code) == ("malformed_json", CloseCode.INVALID)
+    assert (err.kind, err.code) == ("malformed_json", Fault.INVALID)
 
 
 def test_wrong_media_format_is_unsupported():
     (err,) = adapter().receive_text(twilio_start(encoding="audio/l16"))
-    assert (err.kind, err.code) == ("unsupported_media", CloseCode.UNSUPPORTED)
+    assert (err.kind, err.code) == ("unsupported_media", Fault.UNSUPPORTED)
 
 
 def test_unknown_event_is_counted_not_fatal_and_input_after_fatal_is_ignored():

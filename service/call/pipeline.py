@@ -21,44 +21,18 @@ import functools
 import logging
 import queue
 import time
-from dataclasses import dataclass, field
-from typing import Any, Protocol
 
 import numpy as np
 
-from .asr import AsrSettings, DecodeJob, DecodeScheduler, LanguageTracker, Transcriber, TranscriptionResult
-from .coaching import CoachingEngine, CoachingSettings, MessageCatalog
-from .core import CallSession, Kudos, Nudge, SessionSettings, Speaker, TranscriptionRequest, TranscriptSegment
-from .replay.report import build_report
+from ..asr import AsrSettings, DecodeJob, DecodeScheduler, LanguageTracker, Transcriber, TranscriptionResult
+from ..coaching import CoachingEngine, CoachingSettings, MessageCatalog
+from ..core import CallSession, Kudos, Nudge, SessionSettings, Speaker, TranscriptionRequest, TranscriptSegment
+from .info import CallInfo, CallSink
+from .report import CallReport
 
-__all__ = ["CallInfo", "CallSink", "CallPipeline"]
+__all__ = ["CallPipeline"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class CallInfo:
-    call_id: str
-    agent_id: str = ""
-    source: str = "replay"
-    language: str | None = None  # configured call language; None = detect
-    metadata: dict[str, Any] = field(default_factory=dict)
-
-
-class CallSink(Protocol):
-    """Receives a call's outputs as JSON-ready dicts, on the pipeline's owner thread."""
-
-    def call_started(self, info: CallInfo) -> None: ...
-
-    def nudge(self, info: CallInfo, nudge: dict) -> None: ...
-
-    def kudos(self, info: CallInfo, kudos: dict) -> None: ...
-
-    def transcript(self, info: CallInfo, segment: dict) -> None: ...
-
-    def state(self, info: CallInfo, state: dict) -> None: ...
-
-    def call_ended(self, info: CallInfo, report: dict) -> None: ...
 
 
 @functools.lru_cache(maxsize=1)
@@ -139,7 +113,7 @@ class CallPipeline:
             self._apply(request, result)
         self._drain_events()
 
-    def finish(self) -> dict:
+    def finish(self) -> CallReport:
         """End the call: decode what is left, run end-of-call rules, return the report."""
         self.session.finish()
         self._dispatch_requests()
@@ -156,12 +130,12 @@ class CallPipeline:
                 continue
             self._apply(request, result)
         self.poll()
-        report = build_report(
+        report = CallReport.from_session(
             self.info, self._source, self.session.result(), self._tracker.language or self._rules_language,
             self._config,
         )
         if self._sink is not None:
-            self._sink.call_ended(self.info, report)
+            self._sink.call_ended(self.info, report.to_dict())
         return report
 
     # -- internals --------------------------------------------------------------------

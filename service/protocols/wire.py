@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .events import CloseCode, ProtocolError
+from .events import Fault, ProtocolError
 
 __all__ = ["WireError", "as_error", "field", "parse_object"]
 
@@ -19,7 +19,7 @@ __all__ = ["WireError", "as_error", "field", "parse_object"]
 class WireError(ValueError):
     """A message does not have the shape the protocol requires."""
 
-    def __init__(self, kind: str, reason: str, code: CloseCode = CloseCode.INVALID) -> None:
+    def __init__(self, kind: str, reason: str, code: Fault = Fault.INVALID) -> None:
         super().__init__(reason)
         self.kind = kind
         self.code = code

@@ -6,21 +6,15 @@ import json
 
 import numpy as np
 
-from service.ingress import (
-    AudioHookAdapter,
-    CallStart,
-    CallStop,
-    CloseCode,
-    ProtocolError,
-    Reply,
-)
-from service.ingress.audiohook import PROBE_CONVERSATION
+from service.protocols import CallStart, CallStop, Fault, ProtocolError, Reply
+from service.protocols.audiohook import AudioHookAdapter
+from service.protocols.audiohook import PROBE_CONVERSATION
 
-from .helpers import AudioHookClient, audio_totals, concat, make_settings, tone, ulaw
+from .helpers import AudioHookClient, audio_totals, concat, make_adapter, tone, ulaw
 
 
 def adapter() -> AudioHookAdapter:
-    return AudioHookAdapter(*make_settings())
+    return make_adapter("audiohook")
 
 
 def replies(events: list) -> list[dict]:
@@ -85,17 +79,17 @@ def test_sequence_gap_or_repeat_disconnects_with_error():
 
 def test_audio_before_open_and_unsupported_media_are_refused():
     err = adapter().receive_bytes(b"\xff\xff")[-1]
-    assert (err.kind, err.code) == ("audio_before_open", CloseCode.PROTOCOL)
+    assert (err.kind, err.code) == ("audio_before_open", Fault.PROTOCOL)
     events = adapter().receive_text(AudioHookClient().open(media=[
         {"type": "audio", "format": "L16", "channels": ["external", "internal"], "rate": 16000}]))
     assert replies(events)[0]["type"] == "disconnect"
-    assert (events[-1].kind, events[-1].code) == ("unsupported_media", CloseCode.UNSUPPORTED)
+    assert (events[-1].kind, events[-1].code) == ("unsupported_media", Fault.UNSUPPORTED)
 
 
 def test_odd_length_stereo_frame_is_invalid():
     a, c = adapter(), AudioHookClient()
     a.receive_text(c.open())
-    assert a.receive_bytes(b"\xff\xff\xff")[-1].code == CloseCode.INVALID
+    assert a.receive_bytes(b"\xff\xff\xff")[-1].code == Fault.INVALID
 
 
 def test_connection_probe_is_answered_but_starts_no_call():

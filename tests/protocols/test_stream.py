@@ -8,20 +8,14 @@ import numpy as np
 import pytest
 
 from service.core.codecs import pcm16_to_ulaw
-from service.ingress import (
-    CallStart,
-    CallStop,
-    CloseCode,
-    GenericAdapter,
-    ProtocolError,
-    Reply,
-)
+from service.protocols import CallStart, CallStop, Fault, ProtocolError, Reply
+from service.protocols.stream import StreamAdapter
 
-from .helpers import concat, make_settings, tone
+from .helpers import concat, make_adapter, tone
 
 
-def adapter() -> GenericAdapter:
-    return GenericAdapter(*make_settings())
+def adapter() -> StreamAdapter:
+    return make_adapter("stream")
 
 
 def start(**over) -> str:
@@ -62,14 +56,14 @@ def test_stopped_reply_names_the_report():
 
 
 @pytest.mark.parametrize("message, kind, code", [
-    (start(encoding="opus"), "unsupported_media", CloseCode.UNSUPPORTED),
-    (start(channels=1), "unsupported_media", CloseCode.UNSUPPORTED),
-    (start(sample_rate="8000"), "bad_field", CloseCode.INVALID),
-    (start(agent_channel="middle"), "bad_field", CloseCode.INVALID),
-    (json.dumps({"type": "start"}), "missing_field", CloseCode.INVALID),
-    (json.dumps({"type": "dance"}), "unknown_message", CloseCode.PROTOCOL),
-    (json.dumps([1, 2]), "malformed_json", CloseCode.INVALID),
-    (json.dumps({"type": "stop"}), "stop_before_start", CloseCode.PROTOCOL),
+    (start(encoding="opus"), "unsupported_media", Fault.UNSUPPORTED),
+    (start(channels=1), "unsupported_media", Fault.UNSUPPORTED),
+    (start(sample_rate="8000"), "bad_field", Fault.INVALID),
+    (start(agent_channel="middle"), "bad_field", Fault.INVALID),
+    (json.dumps({"type": "start"}), "missing_field", Fault.INVALID),
+    (json.dumps({"type": "dance"}), "unknown_message", Fault.PROTOCOL),
+    (json.dumps([1, 2]), "malformed_json", Fault.INVALID),
+    (json.dumps({"type": "stop"}), "stop_before_start", Fault.PROTOCOL),
 ])
 def test_bad_messages_get_an_error_reply_and_close_code(message, kind, code):
     events = adapter().receive_text(message)
@@ -80,7 +74,7 @@ def test_bad_messages_get_an_error_reply_and_close_code(message, kind, code):
 
 def test_binary_before_start_and_torn_frames_are_refused():
     (_, err) = adapter().receive_bytes(b"\x00" * 8)
-    assert (err.kind, err.code) == ("audio_before_start", CloseCode.PROTOCOL)
+    assert (err.kind, err.code) == ("audio_before_start", Fault.PROTOCOL)
     a = adapter()
     a.receive_text(start())
-    assert a.receive_bytes(b"\x00" * 6)[-1].code == CloseCode.INVALID
+    assert a.receive_bytes(b"\x00" * 6)[-1].code == Fault.INVALID

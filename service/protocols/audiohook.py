@@ -15,16 +15,20 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from service.core.codecs import deinterleave, ulaw_to_pcm16
 
-from .adapter import Adapter
-from .events import AdapterEvent, CallStart, CloseCode, ProtocolError, Reply
+from .auth import Handshake, same_secret
+from .base import Adapter
+from .events import AdapterEvent, CallStart, Fault, ProtocolError, Reply
+from .spec import Protocol
 from .wire import WireError, field, parse_object
 
-__all__ = ["PROBE_CONVERSATION", "AudioHookAdapter"]
+__all__ = ["PROBE_CONVERSATION", "PROTOCOL", "AudioHookAdapter", "AudioHookSettings"]
 
 VERSION = "2"
 # Genesys opens a session with this conversation id to probe the connection.
@@ -38,6 +42,26 @@ def _seconds(value: object, where: str) -> float:
     if not isinstance(value, str) or not (m := _DURATION.match(value)):
         raise WireError("bad_field", f"{where} must be an ISO 8601 duration like 'PT1.5S'")
     return float(m.group(1))
+
+
+@dataclass(frozen=True, slots=True)
+class AudioHookSettings:
+    """``[server] audiohook_api_key``: the key Genesys sends as ``X-API-KEY``."""
+
+    api_key: str
+    credential_key: ClassVar[str] = "audiohook_api_key"
+
+    @classmethod
+    def from_config(cls, section: dict) -> AudioHookSettings:
+        return cls(str(section["audiohook_api_key"]))
+
+    @property
+    def credential(self) -> str:
+        return self.api_key
+
+
+def authenticate(settings: AudioHookSettings, request: Handshake) -> str | None:
+    return None if same_secret(request.headers.get("X-API-KEY"), settings.api_key) else "missing or wrong X-API-KEY"
 
 
 class AudioHookAdapter(Adapter):
@@ -63,7 +87,7 @@ class AudioHookAdapter(Adapter):
             "parameters": parameters or {},
         }))
 
-    def _error_replies(self, error: ProtocolError) -> list[Reply]:
+    def error_replies(self, error: ProtocolError) -> list[Reply]:
         return [self._reply("disconnect", {"reason": "error", "info": error.reason})]
 
     # -- inputs ---------------------------------------------------------------------
@@ -112,7 +136,7 @@ class AudioHookAdapter(Adapter):
             return [ProtocolError(
                 "unsupported_media",
                 f"no offered media is {_FORMAT} {_RATE} Hz with channels external and internal",
-                CloseCode.UNSUPPORTED,
+                Fault.UNSUPPORTED,
             )]
         self._channels = list(chosen["channels"])
         opened = self._reply("opened", {"media": [chosen], "startPaused": False})
@@ -122,14 +146,14 @@ class AudioHookAdapter(Adapter):
         self._open_timeline(_RATE)
         self.started = True
         custom = parameters.get("customConfig")
-        agent = custom.get(self.settings.agent_param) if isinstance(custom, dict) else None
+        agent = custom.get(self.media.agent_param) if isinstance(custom, dict) else None
         language = parameters.get("language")
         participant = parameters.get("participant")
         return [
             opened,
             CallStart(
                 call_id=conversation,
-                agent_id=agent if isinstance(agent, str) and agent else self.settings.default_agent_id,
+                agent_id=agent if isinstance(agent, str) and agent else self.media.default_agent_id,
                 language=language if isinstance(language, str) and language else None,
                 metadata={
                     "sessionId": session,
@@ -184,3 +208,14 @@ class AudioHookAdapter(Adapter):
             self.stopped = True
             return [closed]
         return [closed, *self._stop(reason if isinstance(reason, str) else "end")]
+
+
+PROTOCOL = Protocol(
+    name="audiohook",
+    summary="Genesys Cloud AudioHook v2: JSON control messages, interleaved stereo PCMU",
+    transport="websocket",
+    adapter=AudioHookAdapter,
+    settings=AudioHookSettings,
+    authenticate=authenticate,
+    client="service.testing.clients.audiohook",
+)

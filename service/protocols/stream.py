@@ -1,4 +1,4 @@
-"""The generic ``/stream`` protocol, for any platform that can fork audio.
+"""``/stream``: the generic protocol, for any platform that can fork audio.
 
 Deliberately small so FreeSWITCH mod_audio_fork, an Asterisk external-media
 bridge or an SBC script can speak it in a few lines:
@@ -19,21 +19,45 @@ close code. The audio itself is the clock: no timestamps needed.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from typing import ClassVar
 
 from service.core.codecs import ENCODINGS, decode_payload, deinterleave
 
-from .adapter import Adapter
-from .events import AdapterEvent, CallStart, CloseCode, ProtocolError, Reply
+from .auth import Handshake, bearer_or_query_token, same_secret
+from .base import Adapter
+from .events import AdapterEvent, CallStart, Fault, ProtocolError, Reply
+from .spec import Protocol
 from .wire import field, parse_object
 
-__all__ = ["CHANNELS", "RATE_RANGE", "GenericAdapter"]
+__all__ = ["CHANNELS", "PROTOCOL", "RATE_RANGE", "StreamAdapter", "StreamSettings"]
 
 CHANNELS = 2
 RATE_RANGE = (8000, 48000)
 _AGENT_CHANNELS = ("left", "right")
 
 
-class GenericAdapter(Adapter):
+@dataclass(frozen=True, slots=True)
+class StreamSettings:
+    """``[server] stream_token``: the shared token of ``/stream``."""
+
+    token: str
+    credential_key: ClassVar[str] = "stream_token"
+
+    @classmethod
+    def from_config(cls, section: dict) -> StreamSettings:
+        return cls(str(section["stream_token"]))
+
+    @property
+    def credential(self) -> str:
+        return self.token
+
+
+def authenticate(settings: StreamSettings, request: Handshake) -> str | None:
+    return None if same_secret(bearer_or_query_token(request), settings.token) else "missing or wrong stream token"
+
+
+class StreamAdapter(Adapter):
     protocol = "stream"
 
     def __init__(self, *args, **kwargs) -> None:
@@ -42,7 +66,7 @@ class GenericAdapter(Adapter):
         self._encoding = "pcm16"
         self._order: tuple[str, str] = ("agent", "customer")
 
-    def _error_replies(self, error: ProtocolError) -> list[Reply]:
+    def error_replies(self, error: ProtocolError) -> list[Reply]:
         return [Reply(json.dumps({"type": "error", "error": error.kind, "reason": error.reason}))]
 
     def call_finalised(self, report_name: str) -> list[AdapterEvent]:
@@ -57,7 +81,7 @@ class GenericAdapter(Adapter):
             if not self.started:
                 return [ProtocolError("stop_before_start", "'stop' before 'start'")]
             return self._stop("stop")
-        return [ProtocolError("unknown_message", f"unknown message type '{kind[:40]}'", CloseCode.PROTOCOL)]
+        return [ProtocolError("unknown_message", f"unknown message type '{kind[:40]}'", Fault.PROTOCOL)]
 
     def _start(self, message: dict) -> list[AdapterEvent]:
         if self.started:
@@ -70,18 +94,18 @@ class GenericAdapter(Adapter):
         agent_channel = message.get("agent_channel", "left")
         language = message.get("language")
         if not call_id or not agent_id:
-            return [ProtocolError("bad_field", "call_id and agent_id must not be empty", CloseCode.INVALID)]
+            return [ProtocolError("bad_field", "call_id and agent_id must not be empty", Fault.INVALID)]
         if encoding not in ENCODINGS or channels != CHANNELS or not RATE_RANGE[0] <= rate <= RATE_RANGE[1]:
             return [ProtocolError(
                 "unsupported_media",
                 f"{encoding}/{rate} Hz/{channels} ch not supported: encoding one of {', '.join(ENCODINGS)}, "
                 f"sample_rate {RATE_RANGE[0]}..{RATE_RANGE[1]}, channels {CHANNELS}",
-                CloseCode.UNSUPPORTED,
+                Fault.UNSUPPORTED,
             )]
         if agent_channel not in _AGENT_CHANNELS:
-            return [ProtocolError("bad_field", "agent_channel must be 'left' or 'right'", CloseCode.INVALID)]
+            return [ProtocolError("bad_field", "agent_channel must be 'left' or 'right'", Fault.INVALID)]
         if language is not None and not isinstance(language, str):
-            return [ProtocolError("bad_field", "language must be a string", CloseCode.INVALID)]
+            return [ProtocolError("bad_field", "language must be a string", Fault.INVALID)]
         self._call_id, self._encoding = call_id, encoding
         self._order = ("agent", "customer") if agent_channel == "left" else ("customer", "agent")
         self._open_timeline(rate)
@@ -99,3 +123,14 @@ class GenericAdapter(Adapter):
         for speaker, payload in zip(self._order, deinterleave(data, CHANNELS, self._encoding)):
             events += self.timeline.push(speaker, decode_payload(payload, self._encoding))
         return events
+
+
+PROTOCOL = Protocol(
+    name="stream",
+    summary="the generic protocol: a JSON start, binary interleaved stereo, a JSON stop",
+    transport="websocket",
+    adapter=StreamAdapter,
+    settings=StreamSettings,
+    authenticate=authenticate,
+    client="service.testing.clients.stream",
+)

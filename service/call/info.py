@@ -1,0 +1,40 @@
+"""Who a call is and where its outputs go: the two types every source shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+__all__ = ["CallInfo", "CallSink"]
+
+
+@dataclass(frozen=True, slots=True)
+class CallInfo:
+    """A call's identity, fixed when it opens.
+
+    ``source`` names what fed the call (a protocol such as ``twilio``, or
+    ``replay`` / ``transcript``); ``language`` is the configured call language
+    (None: detect); ``metadata`` is echoed into the report verbatim.
+    """
+
+    call_id: str
+    agent_id: str = ""
+    source: str = "replay"
+    language: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+class CallSink(Protocol):
+    """Receives a call's outputs as JSON-ready dicts, on the pipeline's owner thread."""
+
+    def call_started(self, info: CallInfo) -> None: ...
+
+    def nudge(self, info: CallInfo, nudge: dict) -> None: ...
+
+    def kudos(self, info: CallInfo, kudos: dict) -> None: ...
+
+    def transcript(self, info: CallInfo, segment: dict) -> None: ...
+
+    def state(self, info: CallInfo, state: dict) -> None: ...
+
+    def call_ended(self, info: CallInfo, report: dict) -> None: ...

@@ -1,0 +1,104 @@
+"""The report contract ``callcoach.report/1`` as a typed value, and its JSON file.
+
+Live calls and replays both end here, so a saved live report and ``coach
+replay`` of the same audio are byte-for-byte comparable. Fields beyond the
+original contract are additive: ``agent_id``, ``speech`` (each party's
+voice-activity segments as ``[start, end]`` pairs, for timelines),
+``suppressed``, ``settings`` (every setting that shapes which nudges fire, so
+QA can reproduce a report) and ``metadata`` (from the platform or a sidecar
+file, when there is one).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..core import Kudos, Nudge, SessionResult, TranscriptSegment
+from .files import write_atomic
+from .info import CallInfo
+
+__all__ = ["SCHEMA", "CallReport", "settings_echo", "write_report"]
+
+SCHEMA = "callcoach.report/1"
+_ASR_ECHOED = ("engine", "model", "compute_type", "window", "beam_size", "min_window_s", "padding_s")
+_SECTIONS_ECHOED = ("vad", "dynamics", "utterances", "coaching", "nudges")
+_ROUND = 3  # report times to the millisecond
+
+
+def settings_echo(config: dict) -> dict:
+    """The settings that shaped the result: detection, timing, transcription, rules and messages."""
+    echo: dict[str, Any] = {name: dict(config[name]) for name in _SECTIONS_ECHOED}
+    echo["asr"] = {key: config["asr"][key] for key in _ASR_ECHOED if key in config["asr"]}
+    echo["display_language"] = config["nudges"]["display_language"]  # the original key, kept for readers of it
+    return echo
+
+
+@dataclass(frozen=True, slots=True)
+class CallReport:
+    """One finished call; :meth:`to_dict` is the JSON contract."""
+
+    call_id: str
+    agent_id: str
+    source: str
+    duration: float
+    language: str
+    transcript: list[TranscriptSegment]
+    nudges: list[Nudge]
+    kudos: list[Kudos]
+    metrics: dict[str, float]
+    speech: dict[str, list[tuple[float, float]]]
+    suppressed: dict[str, int]
+    settings: dict[str, Any]
+    metadata: dict[str, Any] = field(default_factory=dict)
+    schema: str = SCHEMA
+
+    @classmethod
+    def from_session(cls, info: CallInfo, source: str, result: SessionResult, language: str,
+                     config: dict) -> CallReport:
+        metrics = result.metrics.to_dict()
+        metrics["agent_wpm"] = result.agent_wpm
+        metrics["customer_wpm"] = result.customer_wpm
+        return cls(
+            call_id=info.call_id,
+            agent_id=info.agent_id,
+            source=source,
+            duration=result.duration,
+            language=language,
+            transcript=list(result.transcript),
+            nudges=list(result.nudges),
+            kudos=list(result.kudos),
+            metrics=metrics,
+            speech={party: [(s.start, s.end) for s in segs] for party, segs in result.speech.items()},
+            suppressed=dict(result.suppressed),
+            settings=settings_echo(config),
+            metadata=dict(info.metadata),
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "schema": self.schema,
+            "call_id": self.call_id,
+            "agent_id": self.agent_id,
+            "source": self.source,
+            "duration": round(self.duration, _ROUND),
+            "language": self.language,
+            "transcript": [seg.to_dict() for seg in self.transcript],
+            "nudges": [n.to_dict() for n in self.nudges],
+            "kudos": [k.to_dict() for k in self.kudos],
+            "metrics": self.metrics,
+            "speech": {party: [[round(a, _ROUND), round(b, _ROUND)] for a, b in spans]
+                       for party, spans in self.speech.items()},
+            "suppressed": self.suppressed,
+            "settings": self.settings,
+            **({"metadata": dict(self.metadata)} if self.metadata else {}),
+        }
+
+
+def write_report(report: CallReport | dict, out_dir: str | Path, stem: str) -> Path:
+    """Write ``<out_dir>/<stem>.coach.json`` atomically (a crash never leaves half a report)."""
+    data = report.to_dict() if isinstance(report, CallReport) else report
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return write_atomic(text, Path(out_dir) / f"{stem}.coach.json")

@@ -1,0 +1,119 @@
+"""The plain HTTP endpoints that share the WebSocket port.
+
+``/healthz`` and ``/metrics`` for operations, ``/display`` (the agent page)
+and ``/display/config.json`` (where it finds the broker, and the kind labels),
+and ``/<protocol>/calls`` for protocols whose legs carry no call metadata
+(AudioSocket): the dialplan registers a call's agent and language there
+before its legs connect. websockets answers only GET requests, which is what
+Asterisk's ``CURL(url)`` sends, so registration is a GET with a query.
+Anything else under a protocol's path is the WebSocket handshake, checked
+here before it is upgraded.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from websockets.asyncio.server import ServerConnection
+from websockets.datastructures import Headers
+from websockets.http11 import Request, Response
+
+from service.display import asset
+from service.egress import MqttSettings
+from service.protocols import PROTOCOLS, Handshake
+
+from .metrics import CONTENT_TYPE, Metrics
+from .settings import ServerSettings
+
+__all__ = ["HttpRoutes", "json_response", "response", "text_response"]
+
+log = logging.getLogger(__name__)
+
+_REGISTER_SUFFIX = "/calls"
+
+
+def response(status: int, body: bytes, content_type: str) -> Response:
+    headers = Headers({"Content-Type": content_type, "Content-Length": str(len(body)), "Cache-Control": "no-cache"})
+    return Response(status, _REASONS.get(status, ""), headers, body)
+
+
+def text_response(status: int, text: str, content_type: str = "text/plain; charset=utf-8") -> Response:
+    return response(status, text.encode(), content_type)
+
+
+def json_response(status: int, value: object) -> Response:
+    return text_response(status, json.dumps(value) + "\n", "application/json")
+
+
+_REASONS = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
+            503: "Service Unavailable"}
+
+
+@dataclass
+class HttpRoutes:
+    """Answers a request before any WebSocket upgrade; None lets the handshake go on."""
+
+    config: dict
+    settings: ServerSettings
+    metrics: Metrics
+    register: Callable[[str, dict[str, str]], str | None]  # (endpoint, fields) -> error or None
+    at_capacity: Callable[[], bool]
+    display_labels: Callable[[], dict]
+
+    def __call__(self, connection: ServerConnection, request: Request) -> Response | None:
+        path = request.path.split("?", 1)[0].rstrip("/") or "/"
+        if path == "/healthz":
+            return text_response(200, "ok\n")
+        if path == "/metrics":
+            return text_response(200, self.metrics.render(), CONTENT_TYPE)
+        if path == "/display/config.json":
+            return self._display_config(request)
+        if path == "/display" or path.startswith("/display/"):
+            found = asset(path.removeprefix("/display").lstrip("/"))
+            return text_response(404, "not found\n") if found is None else response(200, found.body, found.content_type)
+        endpoint = path.lstrip("/").removesuffix(_REGISTER_SUFFIX)
+        if endpoint not in self.settings.endpoints:
+            return text_response(404, "not found\n")
+        refused = self._authenticate(endpoint, request)
+        if refused:
+            self._error(endpoint, "auth", f"{connection.remote_address}: {refused}")
+            return text_response(401, refused + "\n")
+        if path.endswith(_REGISTER_SUFFIX):
+            return self._register(endpoint, request)
+        if PROTOCOLS[endpoint].transport != "websocket":
+            return text_response(404, "not found\n")
+        if self.at_capacity():
+            self._error(endpoint, "capacity", f"refused {connection.remote_address}: {self.settings.max_calls} calls")
+            return text_response(503, "too many calls\n")
+        return None
+
+    def _authenticate(self, endpoint: str, request: Request) -> str | None:
+        if not self.settings.credential(endpoint):
+            return None
+        return PROTOCOLS[endpoint].authenticate(self.settings.options(endpoint), Handshake(request.path,
+                                                                                        request.headers))
+
+    def _register(self, endpoint: str, request: Request) -> Response:
+        handshake = Handshake(request.path, request.headers)
+        fields = {name: value for name in ("uuid", "agent_id", "language") if (value := handshake.query(name))}
+        problem = self.register(endpoint, fields)
+        if problem:
+            self._error(endpoint, "bad_registration", problem)
+            return json_response(400, {"error": problem})
+        return json_response(201, {"registered": fields["uuid"]})
+
+    def _display_config(self, request: Request) -> Response:
+        """Where the display finds the broker (the host the browser used, or mqtt.display_ws_url), and labels."""
+        host = request.headers.get("Host", "127.0.0.1")
+        page_host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        settings = MqttSettings.from_config(self.config["mqtt"])
+        body = settings.display_config(page_host, self.config["nudges"]["display_language"])
+        body["labels"] = self.display_labels()
+        return json_response(200, body)
+
+    def _error(self, endpoint: str, kind: str, message: str) -> None:
+        self.metrics.inc("callcoach_errors_total", endpoint=endpoint, type=kind)
+        log.warning("%s: %s", kind, message)
