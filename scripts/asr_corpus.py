@@ -15,7 +15,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from service.asr.espeak import synthesize
+from service.testing.espeak import synthesize
 from service.asr.guards import normalise
 
 __all__ = [

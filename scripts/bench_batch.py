@@ -25,7 +25,7 @@ import numpy as np
 from bench_replay import SCENARIO  # the same synthesized conversation as the replay benchmark
 from service.config import load_config
 from service.replay.batch import BatchOptions, Progress, run_batch
-from service.replay.synth import synthesize_call, write_wav
+from service.testing.synth import synthesize_call, write_wav
 
 
 def build_calls(folder: Path, count: int, minutes: float) -> list[Path]:

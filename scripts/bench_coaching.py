@@ -24,7 +24,7 @@ import statistics
 import time
 from pathlib import Path
 
-from service.coaching import CoachingEngine, CoachingSettings, tokenize
+from service.coaching import CoachingEngine, coaching_settings, tokenize
 from service.coaching.loader import load_packs
 from service.config import load_config
 from service.core.events import TranscriptSegment
@@ -49,7 +49,7 @@ def main() -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     config = load_config()
-    settings = CoachingSettings.from_config(config["coaching"])
+    settings = coaching_settings(config["coaching"])
     cases = load_cases(DATA)
     calls = list(_segments(cases))
 

@@ -27,8 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from service.ingress.client import PROTOCOLS, load_stereo, stream_call
-from service.replay.synth import synthesize_call
+from service.testing.clients import PROTOCOLS, load_stereo, stream_call
+from service.testing.synth import synthesize_call
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = {"turns": [

@@ -42,10 +42,10 @@ sys.path.insert(0, str(ROOT))
 
 import aiomqtt
 
-from service.ingress.client import load_stereo, stream_call
-from service.replay.synth import synthesize_call
+from service.coaching import TIMING_KINDS
+from service.testing.clients import load_stereo, stream_call
+from service.testing.synth import synthesize_call
 
-TIMING_KINDS = ("interruption", "dead_air")
 # ~45 s: two interruptions, two stretches of dead air, three text nudges.
 SCENARIO = {"language": "en", "turns": [
     {"speaker": "agent", "text": "Thank you for calling, how can I help you today?"},

@@ -28,7 +28,7 @@ import webrtcvad
 
 from service.config import load_config
 from service.replay.recording import replay_recording
-from service.replay.synth import synthesize_call, write_wav
+from service.testing.synth import synthesize_call, write_wav
 
 SCENARIO = {
     "turns": [

@@ -6,7 +6,7 @@
 Writes the WAV (agent on the left unless the scenario says otherwise) and
 ``call.labels.json`` beside it: where each turn's speech really is and which
 nudges the scenario expects. The scenario format is documented in
-``service/replay/synth.py``.
+``service/testing/synth.py``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from service.replay.synth import SynthError, load_scenario, synthesize_call
+from service.testing.synth import SynthError, load_scenario, synthesize_call
 
 
 def main() -> int:

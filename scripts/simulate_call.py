@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Stream a stereo recording to a running `coach serve`, as a Twilio, AudioHook or /stream client.
+"""Stream a stereo recording to a running `coach serve`, as a Twilio, AudioHook, mod_audio_fork or /stream client.
 
 The integration check to run before going live: it speaks the same protocol as
 the platform, paced in real time (or faster), and prints what the server
@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from service.ingress.client import PROTOCOLS, load_stereo, stream_call
+from service.testing.clients import PROTOCOLS, load_stereo, stream_call
 
 NORMAL_CLOSE = 1000
 
@@ -36,7 +36,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--protocol", choices=PROTOCOLS, default="stream")
     p.add_argument("--url", default="ws://127.0.0.1:8765", help="server base URL (ws:// or wss://)")
     p.add_argument("--speed", default="1", help="1 = real time, N = N x, max = as fast as possible")
-    p.add_argument("--token", default="", help="stream token, Twilio auth token or AudioHook API key")
+    p.add_argument("--token", default="",
+                   help="stream token, Twilio auth token, AudioHook API key or audio_fork password")
     p.add_argument("--agent-channel", choices=("left", "right"), default="left")
     p.add_argument("--agent-id", default="agent-1")
     p.add_argument("--call-id", help="default: the file name (with -N suffixes for --calls)")

@@ -20,10 +20,10 @@ import aiomqtt
 
 from .config import ConfigError, defaults_dir, load_config
 from .egress import MqttSettings, Topics
-from .ingress.client import load_stereo, stream_call
+from .testing.clients import load_stereo, stream_call
 from .ingress.command import open_mqtt_sink
 from .ingress.server import IngressServer
-from .replay.synth import load_scenario, synthesize_call
+from .testing.synth import load_scenario, synthesize_call
 
 __all__ = ["register", "prepare_demo_call", "run_demo"]
 

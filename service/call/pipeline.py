@@ -25,7 +25,7 @@ import time
 import numpy as np
 
 from ..asr import AsrSettings, DecodeJob, DecodeScheduler, LanguageTracker, Transcriber, TranscriptionResult
-from ..coaching import CoachingEngine, CoachingSettings, MessageCatalog
+from ..coaching import CoachingEngine, MessageCatalog, coaching_settings
 from ..core import CallSession, Kudos, Nudge, SessionSettings, Speaker, TranscriptionRequest, TranscriptSegment
 from .info import CallInfo, CallSink
 from .report import CallReport
@@ -69,7 +69,7 @@ class CallPipeline:
         self._next_state_at = self._state_every_s
         self._display_language = config["nudges"]["display_language"]
         self._catalog = _message_catalog()
-        self._rules = CoachingEngine(CoachingSettings.from_config(config["coaching"]), language=info.language or "en")
+        self._rules = CoachingEngine(coaching_settings(config["coaching"]), language=info.language or "en")
         self._rules_language = info.language or ""
         self.session = CallSession(
             SessionSettings.from_config(config),

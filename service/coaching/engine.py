@@ -8,22 +8,10 @@ cooldowns (the gate of service.core applies those to every kind).
 
 from __future__ import annotations
 
+from .kinds import build_rules
 from .loader import load_packs
 from .phrases import PhrasePack
-from .rules import (
-    ClosingRule,
-    EmpathyRule,
-    HoldRule,
-    JargonRule,
-    KudosRule,
-    OpeningRule,
-    Output,
-    PaceRule,
-    PhraseRule,
-    Rule,
-    TimeframeRule,
-    Utterance,
-)
+from .rules import EmpathyRule, Output, Rule, Utterance
 from .settings import CoachingSettings
 from .text import tokenize
 from ..core.events import (
@@ -48,7 +36,7 @@ def _key(item: Output) -> str:
 
 
 class CoachingEngine:
-    """Runs every coaching rule of one call in the call's language.
+    """Runs every coaching rule of the kind catalogue for one call, in the call's language.
 
     ``packs`` defaults to the shipped phrase packs of ``settings`` (loaded once
     per process); tests pass their own.
@@ -61,21 +49,8 @@ class CoachingEngine:
             raise ValueError(f"no phrase pack for the fallback language {settings.fallback_language!r}")
         self._language = settings.fallback_language
         self.set_language(language)
-        self._empathy = EmpathyRule(settings)
-        self._rules: tuple[Rule, ...] = (
-            self._empathy,
-            PhraseRule(settings, "runaround", "runaround", unless="ownership"),
-            PhraseRule(settings, "brush_off", "brush_off", unless="ownership"),
-            PhraseRule(settings, "blame", "blame"),
-            PhraseRule(settings, "contradiction", "contradiction"),
-            JargonRule(settings),
-            OpeningRule(settings),
-            TimeframeRule(settings),
-            PaceRule(settings),
-            KudosRule(settings),
-            HoldRule(settings),
-            ClosingRule(settings),
-        )
+        self._rules: tuple[Rule, ...] = build_rules(settings)
+        self._empathy = next(rule for rule in self._rules if isinstance(rule, EmpathyRule))
         # kinds already raised on partials of an utterance, so its final does not repeat them
         self._from_partials: dict[tuple[str, int], set[str]] = {}
 

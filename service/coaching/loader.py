@@ -2,11 +2,14 @@
 
 Everything else in the package is pure; tests can build packs from dicts and
 engines with explicit packs. Packs are cached per folder list and matching
-settings, because every call of a live server shares them.
+settings, because every call of a live server shares them. The packs also
+say which languages the service coaches in (``pack_languages``): adding a
+language is adding a pack, and every other table follows from that.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,9 +17,10 @@ import yaml
 
 from ..config import ConfigError, defaults_dir
 from .phrases import PhrasePack, pack_from_dict
+
 from .settings import CoachingSettings
 
-__all__ = ["read_yaml", "resolve", "load_packs"]
+__all__ = ["read_yaml", "resolve", "load_packs", "pack_languages"]
 
 
 def resolve(path: str) -> Path:
@@ -52,19 +56,30 @@ def _extend(base: dict, extra: dict) -> dict:
     return out
 
 
-@lru_cache(maxsize=8)
-def _load(folders: tuple[str, ...], jargon: tuple[str, ...], max_gap: int, window: int) -> dict[str, PhrasePack]:
-    raw: dict[str, dict] = {}
-    sources: dict[str, str] = {}
+def _pack_files(folders: tuple[str, ...]) -> Iterator[tuple[str, Path, dict]]:
+    """``(language, path, contents)`` of every pack file in ``folders``, in order."""
     for folder in folders:
         directory = resolve(folder)
         if not directory.is_dir():
             raise ConfigError(f"phrase pack folder not found: {directory}")
         for path in sorted(directory.glob("*.y*ml")):
             data = read_yaml(path)
-            language = str(data.get("language", path.stem))
-            raw[language] = _extend(raw.get(language, {"language": language}), data)
-            sources[language] = str(path)
+            yield str(data.get("language", path.stem)), path, data
+
+
+@lru_cache(maxsize=8)
+def pack_languages(folders: tuple[str, ...]) -> tuple[str, ...]:
+    """The language codes of the packs in ``folders``, sorted: the languages the service coaches in."""
+    return tuple(sorted({language for language, _, _ in _pack_files(folders)}))
+
+
+@lru_cache(maxsize=8)
+def _load(folders: tuple[str, ...], jargon: tuple[str, ...], max_gap: int, window: int) -> dict[str, PhrasePack]:
+    raw: dict[str, dict] = {}
+    sources: dict[str, str] = {}
+    for language, path, data in _pack_files(folders):
+        raw[language] = _extend(raw.get(language, {"language": language}), data)
+        sources[language] = str(path)
     packs = {}
     for language, data in raw.items():
         data["categories"]["jargon"] = data["categories"].get("jargon", []) + list(jargon)

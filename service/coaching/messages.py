@@ -1,12 +1,15 @@
-"""Nudge and kudos messages in the agent's display language.
+"""Nudge and kudos messages, and each kind's label, in the agent's display language.
 
 The texts live in ``config/messages.yaml`` so a deployment can reword or
 translate them without code; the engine raises kinds, the edge fills messages.
+A label names a kind in a word or two (the display's fallback, the HTML
+report's markers); it sits beside the kind's messages so a new kind or a new
+language is written in one place.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .loader import read_yaml, resolve
@@ -15,25 +18,40 @@ __all__ = ["MessageCatalog"]
 
 _DEFAULT_FILE = "messages.yaml"
 _FALLBACK_LANGUAGE = "en"
+_SECTIONS = ("nudges", "kudos")
+
+
+def _by_language(raw: dict) -> dict[str, str]:
+    return {str(k): str(v) for k, v in raw.items()}
+
+
+def _pick(by_lang: dict[str, str] | None, lang: str) -> str:
+    """The text in ``lang``, else in English, else ''."""
+    by_lang = by_lang or {}
+    return by_lang.get(lang) or by_lang.get(_FALLBACK_LANGUAGE, "")
 
 
 @dataclass(frozen=True, slots=True)
 class MessageCatalog:
-    """``(kind, variant) -> {language: text}`` for nudges and kudos alike."""
+    """``(kind, variant) -> {language: text}`` for nudges and kudos alike, and ``kind -> {language: label}``."""
 
     texts: dict[tuple[str, str], dict[str, str]]
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, raw: dict) -> "MessageCatalog":
-        """Build from the YAML structure: ``{nudges|kudos: {kind: {lang: text, variants: {name: {lang: text}}}}}``."""
+        """Build from the YAML structure: ``{nudges|kudos: {kind: {lang: text, label: {lang: text},
+        variants: {name: {lang: text}}}}}``."""
         texts: dict[tuple[str, str], dict[str, str]] = {}
-        for section in ("nudges", "kudos"):
+        labels: dict[str, dict[str, str]] = {}
+        for section in _SECTIONS:
             for kind, entry in (raw.get(section) or {}).items():
                 entry = dict(entry)
+                labels[kind] = _by_language(entry.pop("label", None) or {})
                 for variant, by_lang in (entry.pop("variants", None) or {}).items():
-                    texts[(kind, variant)] = {str(k): str(v) for k, v in by_lang.items()}
-                texts[(kind, "")] = {str(k): str(v) for k, v in entry.items()}
-        return cls(texts)
+                    texts[(kind, variant)] = _by_language(by_lang)
+                texts[(kind, "")] = _by_language(entry)
+        return cls(texts, labels)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "MessageCatalog":
@@ -43,11 +61,10 @@ class MessageCatalog:
     def message(self, kind: str, lang: str, variant: str = "") -> str:
         """The message for ``kind`` in ``lang``; falls back to the plain variant, then English, then ''."""
         for key in ((kind, variant), (kind, "")):
-            by_lang = self.texts.get(key)
-            if by_lang:
-                return by_lang.get(lang) or by_lang.get(_FALLBACK_LANGUAGE, "")
+            if self.texts.get(key):
+                return _pick(self.texts[key], lang)
         return ""
 
-    def kinds(self) -> set[tuple[str, str]]:
-        """Every (kind, variant) with a message: lets tests check coverage."""
-        return set(self.texts)
+    def label(self, kind: str, lang: str) -> str:
+        """The label of ``kind`` in ``lang``; falls back to English, then ''."""
+        return _pick(self.labels.get(kind), lang)

@@ -6,28 +6,15 @@ just gives them names and types so the rules never read a raw dict.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import get_args
 
 from ..core.events import Severity
 
-__all__ = ["CoachingSettings", "NUDGE_KINDS", "KUDOS_KINDS"]
+__all__ = ["CoachingSettings"]
 
-# The text-rule nudge kinds of COACHING.md this package raises (interruption and
-# dead_air come from the timing dynamics of service.core).
-NUDGE_KINDS = (
-    "policy_before_empathy",
-    "missing_empathy",
-    "runaround",
-    "brush_off",
-    "blame",
-    "contradiction",
-    "robotic_opening",
-    "jargon",
-    "no_timeframe",
-    "pace",
-)
-KUDOS_KINDS = ("empathy", "thanks", "confirmation", "customer_name")
-_SEVERITIES = ("info", "warn", "alert")
+_SEVERITIES = get_args(Severity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,14 +42,22 @@ class CoachingSettings:
     escalated_severity: Severity = "alert"
 
     @classmethod
-    def from_config(cls, section: dict) -> "CoachingSettings":
-        """Build from ``config["coaching"]``; a missing key or a bad severity is a KeyError/ValueError."""
+    def from_config(cls, section: dict, nudge_kinds: Collection[str]) -> CoachingSettings:
+        """Build from ``config["coaching"]``; a missing key or a bad severity is a KeyError/ValueError.
+
+        ``[coaching.severity]`` must name exactly ``nudge_kinds``, the rule
+        nudges of the kind catalogue (see :func:`service.coaching.kinds.coaching_settings`,
+        which passes them; the catalogue imports these settings, not the other way): a kind without a severity could not be raised, and one the
+        catalogue does not know is a typo or a rule that was removed.
+        """
         severity = {str(k): str(v) for k, v in section["severity"].items()}
-        missing = [k for k in NUDGE_KINDS if k not in severity]
+        missing = [k for k in nudge_kinds if k not in severity]
+        unknown = sorted(set(severity) - set(nudge_kinds))
         bad = {k: v for k, v in severity.items() if v not in _SEVERITIES}
         escalated = str(section["escalated_severity"])
-        if missing or bad or escalated not in _SEVERITIES:
-            raise ValueError(f"[coaching.severity]: missing {missing}, invalid {bad or escalated}; use {_SEVERITIES}")
+        if missing or unknown or bad or escalated not in _SEVERITIES:
+            raise ValueError(f"[coaching.severity]: missing {missing}, unknown {unknown}, "
+                             f"invalid {bad or escalated}; use {_SEVERITIES}")
         return cls(
             phrases_dirs=tuple(str(d) for d in section["phrases_dirs"]),
             fallback_language=str(section["fallback_language"]),

@@ -9,10 +9,11 @@
   const $ = (id) => document.getElementById(id);
   const I18N = window.CALLCOACH_I18N;
   // Used only when the server does not serve /display/config.json; the real
-  // values come from config/mqtt.toml through that file.
+  // values come from config/mqtt.toml through that file, and the kind labels
+  // ({language: {kind: label}}) from the kind catalogue of service.coaching.
   const FALLBACK_CONFIG = {
     broker: `ws://${location.hostname || "127.0.0.1"}:9001`,
-    topic_root: "callcoach/v1", language: "en", nudge_expiry_s: 20, card_s: 12,
+    topic_root: "callcoach/v1", language: "en", nudge_expiry_s: 20, card_s: 12, labels: {},
   };
   const MAX_CARDS = 3;              // a calm screen: older cards make room
   const KUDOS_CARD_SHARE = 0.5;     // kudos stay half as long as nudges
@@ -23,6 +24,7 @@
   const CALM_KUDOS = new Set(["empathy"]);
 
   let t = I18N.en;
+  let labels = {};                  // kind -> label in the page's language
   let config = FALLBACK_CONFIG;
   const seen = [];
   // Silence timer: from state.silence_s when the service sends it; otherwise it
@@ -45,6 +47,7 @@
   function localise(language) {
     const code = [language, (navigator.language || "").slice(0, 2)].find((c) => c && I18N[c]) || "en";
     t = I18N[code];
+    labels = config.labels[code] || {};
     document.documentElement.lang = code;
     document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t[el.dataset.i18n]; });
     document.querySelectorAll("[data-i18n-aria]").forEach((el) => { el.setAttribute("aria-label", t[el.dataset.i18nAria]); });
@@ -121,7 +124,7 @@
     card.dataset.kind = msg.kind || "";
     card.dataset.type = type;
     card.dataset.severity = msg.severity || "info";
-    card.querySelector(".message").textContent = msg.message || t.kinds[msg.kind] || t.kinds.kudos;
+    card.querySelector(".message").textContent = msg.message || labels[msg.kind] || msg.kind || "";
     const why = card.querySelector(".why");
     const evidence = card.querySelector(".evidence");
     why.textContent = t.why;

@@ -3,7 +3,7 @@
 ``MqttSettings.from_config(config["mqtt"])`` reads the settings;
 ``EmbeddedBroker`` runs amqtt in-process when no broker is configured;
 ``Publisher`` owns the connection and the bounded outbox; ``MqttCallSink``
-maps the pipeline's ``CallSink`` callbacks onto the topics of DESIGN.md.
+maps the pipeline's ``CallSink`` callbacks onto the topics of docs/contracts.md.
 """
 
 from .broker import EmbeddedBroker

@@ -1,8 +1,8 @@
-"""``MqttCallSink``: the pipeline's callbacks as MQTT messages (DESIGN.md topics).
+"""``MqttCallSink``: the pipeline's callbacks as MQTT messages (topics of docs/contracts.md).
 
 Why a sink and not a publisher call inside the pipeline: the engine stays free
 of I/O and reports what happened through the ``CallSink`` protocol of
-``service.pipeline``; this class only shapes payloads and picks topics, and
+``service.call``; this class only shapes payloads and picks topics, and
 hands them to :class:`~service.egress.publisher.Publisher`, which never blocks.
 
 Payloads are UTF-8 JSON objects. Every one carries ``call_id`` and ``agent_id``;
@@ -30,7 +30,7 @@ __all__ = ["CallInfoLike", "MqttCallSink"]
 
 
 class CallInfoLike(Protocol):
-    """The fields of ``service.pipeline.CallInfo`` this sink reads."""
+    """The fields of ``service.call.CallInfo`` this sink reads."""
 
     call_id: str
     agent_id: str
@@ -54,7 +54,7 @@ class _CallState:
 
 
 class MqttCallSink:
-    """Implements ``service.pipeline.CallSink``; one instance serves every call.
+    """Implements ``service.call.CallSink``; one instance serves every call.
 
     Thread-safe: pipelines may call it from their own threads. ``wall`` stamps
     ``issued_at``; ``clock`` (monotonic) paces the retained state topic.

@@ -1,4 +1,4 @@
-"""Topic names of DESIGN.md ("MQTT"), built in one place.
+"""Topic names of the MQTT contract (docs/contracts.md, "MQTT"), built in one place.
 
 Why validation here: an agent or call id is interpolated into a topic, and an
 id holding ``/``, ``+`` or ``#`` would publish outside the agent's subtree

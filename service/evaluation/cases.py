@@ -1,4 +1,4 @@
-"""Labelled cases: the transcript input of the DESIGN contract plus the expected nudges.
+"""Labelled cases: a transcript as ``coach replay`` reads it, plus the expected nudges.
 
 A case file is a transcript document with a few more keys (see
 tests/data/README.md): ``id``, ``description``, ``expect`` (every nudge or
@@ -6,7 +6,8 @@ kudos of a scored kind the case should produce), ``allowed`` (borderline
 moments where one may fire without counting as a false alarm), ``timing``
 (whether the turn timings are realistic enough to score interruptions and
 dead air too) and optional ``tags``. Whatever is neither expected nor allowed
-is expected absent.
+is expected absent. A label names a kind of the catalogue
+(``service.coaching.kinds``); any other name is a typo and an error.
 
 An expectation is pinned to an exact call time ``t`` (synthetic cases written
 against the firing conventions), to any time (``t: null``), or to a
@@ -21,6 +22,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from ..coaching.kinds import BY_NAME
 
 __all__ = ["CaseError", "Expected", "Case", "parse_case", "load_cases"]
 
@@ -90,6 +93,8 @@ def _expectations(doc: dict, key: str, source: str) -> tuple[Expected, ...]:
         where = f"{source}: {key}[{i}]"
         if not isinstance(item, dict) or not isinstance(item.get("kind"), str):
             raise CaseError(f"{where} needs a string 'kind'")
+        if item["kind"] not in BY_NAME:
+            raise CaseError(f"{where}: unknown kind {item['kind']!r}; known: {', '.join(BY_NAME)}")
         window = item.get("window")
         if window is not None:
             if not isinstance(window, list) or len(window) != 2:

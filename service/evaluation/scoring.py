@@ -3,16 +3,17 @@
 Every nudge and kudos of a scored kind in a report must be expected by its
 case (a hit), fall on a moment the case allows (tolerated: borderline, counts
 neither way), or it is a false alarm; every expectation must be met by one of
-the same kind (otherwise a miss). Timing kinds (interruption, dead_air) are
-scored only in cases whose turn timings are realistic (``timing: true``): the
-older synthetic cases place turns without caring about gaps and overlaps.
+the same kind (otherwise a miss). The kinds come from the catalogue of
+``service.coaching.kinds``. Timing kinds (interruption, dead_air) are scored
+only in cases whose turn timings are realistic (``timing: true``): the older
+synthetic cases place turns without caring about gaps and overlaps.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..coaching import KUDOS_KINDS, NUDGE_KINDS
+from ..coaching import KUDOS_KINDS, NUDGE_KINDS, TIMING_KINDS
 from .cases import Case, Expected
 
 __all__ = [
@@ -27,7 +28,7 @@ __all__ = [
     "suite_score",
 ]
 
-TIMING_KINDS = ("interruption", "dead_air")
+# Scored in every case; TIMING_KINDS only where the case says its timings are realistic.
 SCORED_KINDS = NUDGE_KINDS + KUDOS_KINDS
 
 

@@ -10,6 +10,7 @@ import signal
 from collections.abc import AsyncIterator
 
 from service.config import ConfigError, load_config
+from service.egress import EmbeddedBroker, MqttCallSink, MqttSettings, Publisher
 
 from .server import IngressServer
 
@@ -53,8 +54,6 @@ async def open_mqtt_sink(config: dict, publish: bool) -> AsyncIterator[object | 
     if not publish:
         yield None
         return
-    from service.egress import EmbeddedBroker, MqttCallSink, MqttSettings, Publisher
-
     settings = MqttSettings.from_config(config["mqtt"])
     async with contextlib.AsyncExitStack() as stack:
         if settings.embedded:

@@ -61,7 +61,7 @@ class HttpRoutes:
     metrics: Metrics
     register: Callable[[str, dict[str, str]], str | None]  # (endpoint, fields) -> error or None
     at_capacity: Callable[[], bool]
-    display_labels: Callable[[], dict]
+    labels: dict[str, dict[str, str]]  # language -> kind -> label, for the display
 
     def __call__(self, connection: ServerConnection, request: Request) -> Response | None:
         path = request.path.split("?", 1)[0].rstrip("/") or "/"
@@ -111,7 +111,7 @@ class HttpRoutes:
         page_host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
         settings = MqttSettings.from_config(self.config["mqtt"])
         body = settings.display_config(page_host, self.config["nudges"]["display_language"])
-        body["labels"] = self.display_labels()
+        body["labels"] = self.labels
         return json_response(200, body)
 
     def _error(self, endpoint: str, kind: str, message: str) -> None:

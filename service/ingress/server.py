@@ -13,12 +13,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Self
 
 from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.typing import Subprotocol
 
+from service.asr import AsrSettings, DecodeScheduler, load_transcriber
 from service.call import CallInfo, CallSink
+from service.coaching.kinds import display_labels
 from service.protocols import PROTOCOLS, AudioOut, Fault
 
 from .http import HttpRoutes
@@ -67,16 +71,17 @@ class _CountingSink:
             self._inner.call_ended(info, report)
 
 
-def _display_labels() -> dict:
-    return {}
+def _select_subprotocol(ws: ServerConnection, offered: Sequence[Subprotocol]) -> Subprotocol | None:
+    """The endpoint's own subprotocol when its client offers it; a client offering none is served too."""
+    spec = PROTOCOLS.get(ws.request.path.split("?", 1)[0].strip("/"))
+    wanted = spec.subprotocol if spec is not None else None
+    return Subprotocol(wanted) if wanted in offered else None
 
 
 def _open_asr(config: dict) -> Any:
     """One decode scheduler shared by every call, or None when ASR is off."""
     if config["asr"]["engine"] == "none":
         return None
-    from service.asr import AsrSettings, DecodeScheduler, load_transcriber  # faster-whisper loads only when used
-
     settings = AsrSettings.from_config(config["asr"])
     transcriber = load_transcriber(settings)
     return DecodeScheduler(transcriber, settings) if transcriber is not None else None
@@ -99,8 +104,8 @@ class IngressServer:
         self._own_asr = asr is None
         self._links: set[Link] = set()
         self.book = CallBook(config, self.settings, self.audio, self.metrics, _CountingSink(sink, self.metrics), asr)
-        self._routes = HttpRoutes(config, self.settings, self.metrics, self._register, self._at_capacity,
-                                  _display_labels)
+        labels = display_labels(tuple(config["coaching"]["phrases_dirs"]))  # once: the packs do not change live
+        self._routes = HttpRoutes(config, self.settings, self.metrics, self._register, self._at_capacity, labels)
         self._tcp = TcpLinkHandler(self.settings.idle_timeout_s)
         self._server: Server | None = None
         self._tcp_servers: dict[tuple[str, str], asyncio.Server] = {}
@@ -146,7 +151,8 @@ class IngressServer:
         self.book.asr = self._asr
         Path(s.reports_dir).mkdir(parents=True, exist_ok=True)
         self._server = await serve(self._handle_websocket, s.host, s.port, process_request=self._routes,
-                                   max_size=s.max_message_bytes, max_queue=s.max_queue, server_header="callcoach")
+                                   select_subprotocol=_select_subprotocol, max_size=s.max_message_bytes,
+                                   max_queue=s.max_queue, server_header="callcoach")
         for endpoint in s.endpoints:
             if PROTOCOLS[endpoint].transport == "tcp":
                 for party, port in s.options(endpoint).ports.items():

@@ -4,8 +4,9 @@
 WebSocket, sends ``<metadata>`` as the first text frame and then 16-bit
 little-endian linear PCM at ``<rate>``: in ``stereo`` the caller on channel 0
 and the callee on channel 1, interleaved; in ``mono`` one leg; in ``mixed``
-both parties summed (refused here: they cannot be told apart). The fork ends
-by closing the socket, so a clean close is the call's normal end.
+both parties summed (refused here: they cannot be told apart). The module
+offers the WebSocket subprotocol ``audio.drachtio.org``, which is answered. The
+fork ends by closing the socket, so a clean close is the call's normal end.
 
 The rate and mix are not on the wire, so callcoach reads them, with the call
 identity, from the metadata: ``call_id``, ``agent_id`` (required),
@@ -31,6 +32,7 @@ from .wire import field, parse_object
 
 __all__ = ["PROTOCOL", "AudioForkAdapter", "AudioForkSettings"]
 
+SUBPROTOCOL = "audio.drachtio.org"  # what mod_audio_fork offers (its libwebsockets protocol name)
 DEFAULT_RATE = 8000
 RATE_RANGE = (8000, 48000)
 STEREO_CHANNELS = 2
@@ -133,4 +135,5 @@ PROTOCOL = Protocol(
     settings=AudioForkSettings,
     authenticate=authenticate,
     client="service.testing.clients.audio_fork",
+    subprotocol=SUBPROTOCOL,
 )

@@ -60,6 +60,7 @@ class Protocol:
     authenticate: Callable[[Any, Handshake], str | None]
     client: str
     registration: Registration | None = None
+    subprotocol: str | None = None  # WebSocket subprotocol answered when the client offers it
 
     @property
     def path(self) -> str:

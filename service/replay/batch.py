@@ -18,6 +18,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable, TextIO
 
+from ..asr import AsrSettings, DecodeScheduler, load_transcriber
 from ..media.audio import AudioFileError
 from .identity import IdentityError, call_identity
 from .recording import ReplayError, replay_recording
@@ -84,8 +85,6 @@ _worker_state: dict = {}
 
 def _engine(config: dict, speed: float | None) -> dict:
     """Transcription for this process, made once: a direct transcriber (max speed) or a scheduler."""
-    from ..asr import AsrSettings, DecodeScheduler, load_transcriber
-
     if "kwargs" not in _worker_state:
         settings = AsrSettings.from_config(config["asr"])
         transcriber = load_transcriber(settings)

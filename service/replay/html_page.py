@@ -11,11 +11,8 @@ untrusted text.
 from __future__ import annotations
 
 import html
-import os
-import tempfile
-from pathlib import Path
 
-__all__ = ["METRICS", "attrs", "esc", "format_metric", "format_seconds", "render_page", "write_atomic"]
+__all__ = ["METRICS", "attrs", "esc", "format_metric", "format_seconds", "render_page"]
 
 _CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; "
         "base-uri 'none'; form-action 'none'")
@@ -90,17 +87,3 @@ def render_page(title: str, body: str, *, css: str = "", script: str = "", lang:
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f'<meta name="generator" content="callcoach">\n<title>{esc(title)}</title>\n'
             f"<style>{_BASE_CSS}{css}</style>\n</head>\n<body>\n{body}\n{script_tag}\n</body>\n</html>\n")
-
-
-def write_atomic(text: str, target: Path) -> Path:
-    """Write ``text`` to ``target`` via a temporary file and ``os.replace``: never half a page."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target

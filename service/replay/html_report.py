@@ -4,8 +4,9 @@ It shows what the JSON holds, arranged for review: a timeline with a lane per
 party (speech, overlaps, long silences, and a marker per nudge and kudos that
 reveals its evidence when clicked), the transcript with the nudges inline where
 they were raised, the metrics, and a scorecard that groups nudges by the
-coaching principle they stand for (``COACHING.md``), so feedback to the agent
-speaks of principles, not rule identifiers.
+coaching principle they stand for, so feedback to the agent speaks of
+principles, not rule identifiers. Labels, principles and where each kind's
+severity is configured come from the kind catalogue (``service.coaching.kinds``).
 
 Markers carry stable ``data-kind`` / ``data-t`` attributes and the timeline a
 ``data-testid``: external tools and the browser test rely on them.
@@ -19,8 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..coaching import kinds as catalogue
 from ..config import defaults_dir
-from .html_page import METRICS, attrs, esc, format_metric, format_seconds, render_page, write_atomic
+from ..call import write_atomic
+from .html_page import METRICS, attrs, esc, format_metric, format_seconds, render_page
 
 __all__ = [
     "PRINCIPLES",
@@ -34,39 +37,40 @@ __all__ = [
 ]
 
 _SPEAKER_LABELS = {"agent": "Agent", "customer": "Customer"}
+# The page is in English (html_page.render_page), and so are its kind labels.
+_LANGUAGE = "en"
 
 
 @dataclass(frozen=True, slots=True)
 class Principle:
-    """A coaching principle of ``COACHING.md`` and the nudge / kudos kinds that measure it."""
+    """A principle of the kind catalogue and the nudge and kudos kinds that measure it: a scorecard row."""
 
     title: str
     nudge_kinds: tuple[str, ...]
     kudos_kinds: tuple[str, ...] = ()
+    text: str = ""
 
 
-PRINCIPLES: tuple[Principle, ...] = (
-    Principle("Listen, don't interrupt", ("interruption",)),
-    Principle("Respond quickly", ("dead_air",)),
-    Principle("Acknowledge feelings first", ("policy_before_empathy", "missing_empathy"), ("empathy",)),
-    Principle("Own the problem", ("runaround", "brush_off", "blame")),
-    Principle("Don't yuck their yum", ("contradiction",)),
-    Principle("Human opening", ("robotic_opening",), ("customer_name", "thanks")),
-    Principle("Plain language, mirror the pace", ("jargon", "pace")),
-    Principle("Say when they'll hear back", ("no_timeframe",), ("confirmation",)),
-)
-# Kinds no principle claims (a rule added later) still count, under this title.
+def _grouped(principle: catalogue.Principle) -> Principle:
+    members = [kind for kind in catalogue.KINDS if kind.principle == principle]
+    return Principle(principle.title, tuple(k.name for k in members if not k.is_kudos),
+                     tuple(k.name for k in members if k.is_kudos), principle.text)
+
+
+PRINCIPLES: tuple[Principle, ...] = tuple(_grouped(p) for p in catalogue.PRINCIPLES)
+# Kinds the catalogue does not know (a report from a newer version) still count, under this title.
 _OTHER = "Other"
 
 
 def principle_of(kind: str) -> str:
-    """Title of the principle a nudge kind belongs to (``"Other"`` for kinds not in ``COACHING.md``)."""
-    return next((p.title for p in PRINCIPLES if kind in p.nudge_kinds), _OTHER)
+    """Title of the principle a kind stands for (``"Other"`` for kinds the catalogue does not know)."""
+    found = catalogue.BY_NAME.get(kind)
+    return found.principle.title if found else _OTHER
 
 
 def kind_label(kind: str) -> str:
-    """``policy_before_empathy`` -> ``Policy before empathy``."""
-    return kind.replace("_", " ").capitalize()
+    """The kind's English label (``brush_off`` -> ``Brush-off``); unknown kinds read as words."""
+    return catalogue.label(kind, _LANGUAGE) or kind.replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,24 +352,38 @@ def scorecard_rows(report: dict) -> list[dict]:
     for p in principles:
         nudges = sum(shown.get(k, 0) for k in p.nudge_kinds)
         held_back = sum(held.get(k, 0) for k in p.nudge_kinds)
-        rows.append({"principle": p.title, "kinds": p.nudge_kinds, "nudges": nudges, "held_back": held_back,
-                     "kudos": sum(praised.get(k, 0) for k in p.kudos_kinds),
+        rows.append({"principle": p.title, "text": p.text, "kinds": p.nudge_kinds, "nudges": nudges,
+                     "held_back": held_back, "kudos": sum(praised.get(k, 0) for k in p.kudos_kinds),
                      "status": "attention" if nudges + held_back else "pass"})
     return rows
 
 
+def _kind_name(kind: str, echo: dict) -> str:
+    """``Blame (alert)``: the kind's label and the severity the report's settings gave it."""
+    severity = catalogue.configured_severity(kind, echo)
+    shown = kind_label(kind) + (f" ({severity})" if severity else "")
+    return f"<span{attrs(data_kind=kind, data_severity=severity)}>{esc(shown)}</span>"
+
+
+def _scorecard_row(row: dict, echo: dict) -> str:
+    text = f'<div class="meta">{esc(row["text"])}</div>' if row["text"] else ""
+    kinds = ", ".join(_kind_name(kind, echo) for kind in row["kinds"])
+    return (f'<tr{attrs(data_principle=row["principle"], data_status=row["status"])}>'
+            f'<th scope="row">{esc(row["principle"])}{text}</th><td>{kinds}</td>'
+            f'<td class="num">{row["nudges"]}</td><td class="num">{row["held_back"]}</td>'
+            f'<td class="num">{row["kudos"]}</td><td class="status-{row["status"]}">{esc(row["status"])}</td></tr>')
+
+
 def _scorecard(report: dict) -> str:
-    body = "".join(
-        f'<tr{attrs(data_principle=r["principle"], data_status=r["status"])}><th scope="row">{esc(r["principle"])}</th>'
-        f'<td>{esc(", ".join(r["kinds"]))}</td><td class="num">{r["nudges"]}</td><td class="num">{r["held_back"]}</td>'
-        f'<td class="num">{r["kudos"]}</td><td class="status-{r["status"]}">{esc(r["status"])}</td></tr>'
-        for r in scorecard_rows(report))
+    echo = report.get("settings", {})
+    body = "".join(_scorecard_row(row, echo) for row in scorecard_rows(report))
     kudos_kinds: dict[str, int] = {}
     for k in report["kudos"]:
         kudos_kinds[k["kind"]] = kudos_kinds.get(k["kind"], 0) + 1
     praise = ", ".join(f"{kind_label(k)} \u00d7{n}" for k, n in sorted(kudos_kinds.items())) or "none"
     return (f'<section aria-labelledby="h-scorecard"><h2 id="h-scorecard">Scorecard</h2>'
-            f'<table data-testid="scorecard"><caption class="meta">Coaching principles (COACHING.md); '
+            f'<table data-testid="scorecard"><caption class="meta">Coaching principles, what each asks of the '
+            f"agent and the nudge kinds (with their severity) that measure it; "
             f"held back = raised but not shown (cooldown or per-minute cap)</caption>"
             f'<thead><tr><th scope="col">Principle</th><th scope="col">Nudge kinds</th>'
             f'<th scope="col" class="num">Nudges</th><th scope="col" class="num">Held back</th>'

@@ -12,7 +12,7 @@ Scenario keys (all optional except ``turns``)::
 
     sample_rate: 16000          # output rate (8000 for telephony-like calls)
     language: en                # espeak-ng voice language, also the label language
-    voices: {agent: en-us+m3, customer: en-gb+f3}
+    voices: {agent: en-us+m3, customer: en-gb+f3}   # default: espeak.party_voices(language)
     rate_wpm: {agent: 165, customer: 150}
     noise_dbfs: -62             # RMS level of the noise floor, per channel
     lead_s: 0.5                 # silence before the first turn
@@ -28,9 +28,6 @@ Scenario keys (all optional except ``turns``)::
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import tempfile
 import wave
 from pathlib import Path
 from typing import Any
@@ -39,46 +36,31 @@ import numpy as np
 import soxr
 import yaml
 
+from .espeak import SpeechSynthError, party_voices, render
+
 __all__ = ["SynthError", "synthesize_call", "load_scenario", "write_wav"]
 
 _TRIM_DBFS = -50.0  # espeak-ng output below this level counts as its own padding
 _DEFAULTS: dict[str, Any] = {
     "sample_rate": 16000,
     "language": "en",
-    "voices": {"agent": "en-us+m3", "customer": "en-gb+f3"},
-    "rate_wpm": {"agent": 165, "customer": 150},
     "noise_dbfs": -62.0,
     "lead_s": 0.5,
     "tail_s": 1.0,
     "agent_channel": "left",
     "seed": 7,
 }
+_RATE_WPM = {"agent": 165, "customer": 150}
+_GAP_S = 0.5  # silence before a turn that gives neither ``gap`` nor ``at``
+_PCM16_MAX = 32767.0
 
-
-class SynthError(RuntimeError):
-    """espeak-ng is missing or a scenario is malformed."""
+# One error type for speech and scenarios; the old name stays for callers.
+SynthError = SpeechSynthError
 
 
 def load_scenario(path: str | Path) -> dict:
     with open(path, encoding="utf-8") as fh:
         return yaml.safe_load(fh)
-
-
-def _espeak(text: str, voice: str, wpm: int) -> tuple[np.ndarray, int]:
-    exe = shutil.which("espeak-ng")
-    if exe is None:
-        raise SynthError("espeak-ng is not installed (Debian: apt-get install espeak-ng)")
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "turn.wav"
-        proc = subprocess.run(
-            [exe, "-v", voice, "-s", str(wpm), "-w", str(out), text], capture_output=True, text=True
-        )
-        if proc.returncode != 0 or not out.exists():
-            raise SynthError(f"espeak-ng failed for voice {voice!r}: {proc.stderr.strip()}")
-        with wave.open(str(out), "rb") as w:
-            rate = w.getframerate()
-            pcm = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float32) / 32768.0
-    return pcm, rate
 
 
 def _trim(pcm: np.ndarray) -> np.ndarray:
@@ -91,10 +73,13 @@ def synthesize_call(scenario: dict, out_wav: str | Path, sample_rate: int | None
     """Render ``scenario`` to a stereo 16-bit WAV; returns (and writes beside it) the labels.
 
     Labels: ``{"duration", "sample_rate", "agent_channel", "language",
-    "turns": [{"speaker", "start", "end", "text"}], "expect": [...]}`` with times
-    in seconds of the rendered file.
+    "turns": [{"speaker", "start", "end", "text", "voice"}], "expect": [...]}`` with
+    times in seconds of the rendered file and the espeak-ng voice that spoke each turn.
     """
     spec = {**_DEFAULTS, **scenario}
+    # a scenario may name one party's voice or speed: the other keeps its default
+    voices = {**party_voices(spec["language"]), **spec.get("voices", {})}
+    rate_wpm = {**_RATE_WPM, **spec.get("rate_wpm", {})}
     rate = int(sample_rate or spec["sample_rate"])
     turns_spec = spec.get("turns") or []
     if not turns_spec:
@@ -106,15 +91,15 @@ def synthesize_call(scenario: dict, out_wav: str | Path, sample_rate: int | None
         speaker = turn.get("speaker")
         if speaker not in ("agent", "customer"):
             raise SynthError(f"turn {i}: speaker must be 'agent' or 'customer', got {speaker!r}")
-        voice = turn.get("voice", spec["voices"][speaker])
-        pcm, native = _espeak(str(turn["text"]), voice, int(turn.get("rate_wpm", spec["rate_wpm"][speaker])))
+        voice = turn.get("voice", voices[speaker])
+        pcm, native = render(str(turn["text"]), voice, int(turn.get("rate_wpm", rate_wpm[speaker])))
         pcm = _trim(soxr.resample(pcm, native, rate, quality="HQ"))
         if "at" in turn:
             start = float(turn["at"])
         else:
-            start = previous_end + float(turn.get("gap", 0.5))
+            start = previous_end + float(turn.get("gap", _GAP_S))
         start = max(0.0, start)
-        rendered.append((turn, pcm, start))
+        rendered.append(({**turn, "voice": voice}, pcm, start))
         previous_end = start + pcm.size / rate
         cursor = max(cursor, previous_end)
     total = cursor + float(spec["tail_s"])
@@ -126,7 +111,7 @@ def synthesize_call(scenario: dict, out_wav: str | Path, sample_rate: int | None
         channels[turn["speaker"]][a : a + pcm.size] += pcm[: max(0, n - a)]
         labels_turns.append(
             {"speaker": turn["speaker"], "start": round(a / rate, 4), "end": round((a + pcm.size) / rate, 4),
-             "text": str(turn["text"])}
+             "text": str(turn["text"]), "voice": turn["voice"]}
         )
     rng = np.random.default_rng(int(spec["seed"]))
     noise_rms = 10 ** (float(spec["noise_dbfs"]) / 20)
@@ -153,7 +138,7 @@ def synthesize_call(scenario: dict, out_wav: str | Path, sample_rate: int | None
 def write_wav(path: str | Path, samples: np.ndarray, rate: int) -> None:
     """Write float samples in [-1, 1], shape (n,) or (n, channels), as 16-bit PCM WAV."""
     data = np.clip(samples, -1.0, 1.0)
-    pcm = (data * 32767.0).astype("<i2")
+    pcm = (data * _PCM16_MAX).astype("<i2")
     channels = 1 if pcm.ndim == 1 else pcm.shape[1]
     with wave.open(str(path), "wb") as w:
         w.setnchannels(channels)

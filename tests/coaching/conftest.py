@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from service.coaching import CoachingEngine, CoachingSettings
+from service.coaching import CoachingEngine, CoachingSettings, coaching_settings
 from service.core.events import SpeechEnded, SpeechStarted, TranscriptSegment
 
 
 @pytest.fixture(scope="session")
 def settings(config) -> CoachingSettings:
-    return CoachingSettings.from_config(config["coaching"])
+    return coaching_settings(config["coaching"])
 
 
 class Call:

@@ -1,9 +1,9 @@
-"""Round 3 (issue 4): a runaround the agent owns, spelled-out letters, and "your card and PIN".
+"""Runaround and brush-off: sending the customer elsewhere fires, doing the work for them does not.
 
-The runaround rule now has the brush-off's ownership exception: sending the
-customer to a form is a runaround, filling it in for them is service. Each
-language's pack carries "on your behalf / I'll do it for you" phrases; these
-tests check both directions on the shipped packs.
+Sending the customer to a form is a runaround, filling it in for them is
+service. Each language's pack carries "on your behalf / I'll do it for you"
+ownership phrases; a negated ownership ("I can't fill it in for you") does not
+cancel. These tests check both directions on the shipped packs.
 """
 
 import pytest
@@ -62,46 +62,3 @@ def test_ownership_phrases_still_cancel_a_brush_off(call):
     c = call("en")
     assert kinds(c.agent(0.0, 4.0, "I'll contact the other department on your behalf.")) == []
     assert kinds(call("en").agent(0.0, 4.0, "You'll need to contact the other department.")) == ["brush_off"]
-
-
-def test_spelled_out_letters_are_not_a_name(call):
-    # "It's H A R T" once taught the names "h" and "a", so "at" earned a name kudos.
-    c = call("en")
-    c.customer(0.0, 2.0, "It's H A R T.")
-    assert kinds(c.agent(2.5, 6.0, "Okay, I've got the claim up. It's with the assessor at the moment.")) == []
-    c.customer(6.5, 9.0, "My name is Margaret Hart.")
-    assert kinds(c.agent(9.5, 12.0, "Thanks Margaret, I've found it.")) == ["customer_name"]
-
-
-def test_a_statement_about_card_and_pin_is_no_identity_request(call):
-    c = call("en")
-    assert kinds(c.agent(0.0, 4.0, "Let me look. The payment was made with your card and PIN.")) == []
-    assert kinds(call("en").agent(0.0, 3.0, "Can you confirm your PIN?")) == ["robotic_opening"]
-
-
-@pytest.mark.parametrize(
-    ("language", "customer", "agent"),
-    [
-        # "I am" + an ordinary word is no self-introduction: the agent repeating
-        # the word ("ļoti": very; "κάτοχος": holder) earned a name kudos.
-        ("lv", "Es esmu ļoti dusmīgs, trīs dienas nav interneta.", "Man ļoti žēl, ka tā notika."),
-        ("el", "Είμαι ο κάτοχος του λογαριασμού.", "Ο κάτοχος του λογαριασμού μπορεί να το αλλάξει."),
-    ],
-)
-def test_i_am_plus_an_ordinary_word_is_not_a_name(call, language, customer, agent):
-    c = call(language)
-    c.customer(0.0, 3.0, customer)
-    assert "customer_name" not in kinds(c.agent(3.5, 7.0, agent))
-
-
-@pytest.mark.parametrize(
-    ("language", "customer", "agent"),
-    [
-        ("lv", "Labdien, es esmu Inese no Rīgas.", "Labdien, Inese, kā varu palīdzēt?"),
-        ("el", "Καλημέρα, είμαι η Μαρία Παππά.", "Καλημέρα κυρία Παππά, πώς μπορώ να βοηθήσω;"),
-    ],
-)
-def test_i_am_plus_a_capitalised_name_is_still_learned(call, language, customer, agent):
-    c = call(language)
-    c.customer(0.0, 3.0, customer)
-    assert kinds(c.agent(3.5, 7.0, agent)) == ["customer_name"]

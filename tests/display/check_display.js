@@ -1,7 +1,8 @@
 // Drives the agent display in headless Chromium (playwright-core, the system
 // browser; nothing is downloaded). Protocol with the pytest side, one line each
 // on stdout: "READY" once the page is connected to the broker (pytest then
-// publishes a nudge), then one JSON line with what the page shows.
+// publishes any kudos, then one nudge), then one JSON line with what the page
+// shows once the nudge is there.
 // With MODE "problem" it only reports the page's problem banner (no broker needed).
 // Usage: node check_display.js URL SCREENSHOT_PATH PROFILE_DIR [MODE]
 "use strict";
@@ -34,14 +35,17 @@ async function main() {
     await page.waitForFunction(() => document.getElementById("ratio").getAttribute("aria-valuenow") !== "0",
                                null, { timeout: WAIT_MS });
     console.log("READY");
-    const card = await page.waitForSelector(".card[data-kind]", { timeout: WAIT_MS });
+    const card = await page.waitForSelector('.card[data-type="nudge"]', { timeout: WAIT_MS });
     // A new card must not take the focus away from whatever the agent is typing in.
     const focusUntouched = await page.evaluate(() => document.activeElement === document.body);
     const why = await card.$(".why");
     await why.click();
     const result = await page.evaluate(() => {
-      const c = document.querySelector(".card[data-kind]");
+      const c = document.querySelector('.card[data-type="nudge"]');
+      const shown = {};
+      document.querySelectorAll(".card").forEach((x) => { shown[x.dataset.kind] = x.querySelector(".message").textContent; });
       return {
+        shown,
         kind: c.dataset.kind, id: c.dataset.id, severity: c.dataset.severity,
         message: c.querySelector(".message").textContent,
         evidenceShown: !c.querySelector(".evidence").hidden,

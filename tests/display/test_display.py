@@ -16,6 +16,8 @@ import pytest
 from egress.helpers import WAIT_S, Info
 from egress.mosquitto import Mosquitto
 
+from service.coaching.kinds import display_labels
+from service.coaching.loader import pack_languages
 from service.display import DISPLAY_DIR, asset
 from service.display.vendor import LIBRARY, vendor
 from service.egress import MqttCallSink, MqttSettings, Publisher
@@ -25,10 +27,12 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 SCRIPT = Path(__file__).with_name("check_display.js")
 NUDGE = {"kind": "interruption", "t": 9.9, "speaker": "agent", "severity": "warn",
          "message": "Let the customer finish", "evidence": {"start": 9.1, "end": 9.9, "text": "but I already told you"}}
+# Published before NUDGE without a message: the page must fall back to the kind's label from config.json.
+UNWORDED_KUDOS = {"kind": "customer_name", "t": 9.5, "evidence": {"start": 9.0, "end": 9.5, "text": "Thanks, Maria"}}
 
 
 class DisplayServer:
-    """Serves the display as ``coach serve`` must: /display, /display/<file>, /display/config.json."""
+    """Serves the display as ``coach serve`` must: /display, /display/<file>, /display/config.json (with the labels)."""
 
     def __init__(self, settings: MqttSettings, language: str, missing: tuple[str, ...] = ()) -> None:
         outer = self
@@ -38,7 +42,8 @@ class DisplayServer:
                 path = self.path.split("?", 1)[0]
                 if path == "/display/config.json":
                     host = self.headers.get("Host", "127.0.0.1").rsplit(":", 1)[0]
-                    body, kind = json.dumps(settings.display_config(host, language)).encode(), "application/json"
+                    served = {**settings.display_config(host, language), "labels": display_labels()}
+                    body, kind = json.dumps(served).encode(), "application/json"
                 else:
                     name = path.removeprefix("/display").lstrip("/")
                     found = asset(name) if path.startswith("/display") and name not in missing else None
@@ -105,6 +110,7 @@ def test_display_shows_a_published_nudge(tmp_path, config):
             try:
                 ready = await asyncio.wait_for(node.stdout.readline(), WAIT_S * 2)
                 assert ready.strip() == b"READY", (ready, await node.stderr.read())
+                sink.kudos(info, UNWORDED_KUDOS)
                 sink.nudge(info, NUDGE)
                 result = await asyncio.wait_for(node.stdout.readline(), WAIT_S * 2)
                 assert await asyncio.wait_for(node.wait(), WAIT_S) == 0, await node.stderr.read()
@@ -124,26 +130,27 @@ def test_display_shows_a_published_nudge(tmp_path, config):
     assert shown["errors"] == []
     assert shown["kind"] == "interruption" and shown["severity"] == "warn"
     assert shown["message"] == "Let the customer finish" and shown["id"].startswith("call-1#")
+    label = display_labels()["en"]["customer_name"]
+    assert shown["shown"] == {"interruption": NUDGE["message"], "customer_name": label}
     assert shown["evidenceShown"] and shown["expanded"] == "true"
     assert "but I already told you" in shown["evidence"] and "0:09" in shown["evidence"]
     assert shown["liveRegion"] == "polite" and shown["focusUntouched"]
     assert shown["ratio"] == "62" and shown["interruptions"] == "2"
     assert shown["connection"] == "Live" and shown["lang"] == "en" and shown["title"] == "Coach"
-    assert shown["cards"] == 1 and shown["cardsAfterEscape"] == 0
+    assert shown["cards"] == 2 and shown["cardsAfterEscape"] == 1
     assert screenshot.stat().st_size > 0
 
 
-def test_every_language_has_every_string():
-    """English plus the four seed languages, each with the full set of labels and nudge kinds."""
+def test_every_pack_language_has_every_interface_string(config):
+    """One table of interface strings per language of the phrase packs, each complete; kind labels are served."""
     loader = f"global.window = {{}}; require({json.dumps(str(DISPLAY_DIR / 'i18n.js'))}); " \
              "console.log(JSON.stringify(window.CALLCOACH_I18N));"
     strings = json.loads(subprocess.run([shutil.which("node"), "-e", loader], capture_output=True, check=True).stdout)
-    assert sorted(strings) == ["el", "en", "lv", "tl", "tr"]
+    assert sorted(strings) == list(pack_languages(tuple(config["coaching"]["phrases_dirs"])))
     english = strings["en"]
     for language, table in strings.items():
         assert set(table) == set(english), language
-        assert set(table["kinds"]) == set(english["kinds"]), language
-        assert all(isinstance(v, str) and v for k, v in table.items() if k != "kinds"), language
+        assert all(isinstance(v, str) and v for v in table.values()), language
     assert strings["el"]["title"] != english["title"] and strings["tr"]["why"] != english["why"]
 
 

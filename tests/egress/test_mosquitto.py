@@ -62,7 +62,7 @@ def test_delivery_and_topic_layout(mosquitto, settings):
     assert started["event"] == "started" and started["source"] == "stream"
     assert ended["event"] == "ended" and ended["report"] == REPORT
     assert json.loads(by_topic["callcoach/v1/calls/call-1/transcript"][0].payload)["text"] == "hello"
-    # QoS as DESIGN.md: nudges 1, transcript 0 (a subscriber gets min(publish, subscribe) QoS).
+    # QoS as docs/contracts.md: nudges 1, transcript 0 (a subscriber gets min(publish, subscribe) QoS).
     assert by_topic["callcoach/v1/agents/agent-7/nudges"][0].qos == 1
     assert by_topic["callcoach/v1/calls/call-1/transcript"][0].qos == 0
     # MQTT 5 (Mosquitto speaks it): expiry, content type and call id travel as properties.

@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import json
 
-from service.evaluation import EvaluationSettings, Expected, parse_case, score_case, summarize
+import pytest
+
+from service.evaluation import CaseError, EvaluationSettings, Expected, parse_case, score_case, summarize
 from service.evaluation.command import main
 
 TARGET = EvaluationSettings(min_precision=0.9, min_recall=0.9, time_tolerance_s=0.05, max_false_alarms_per_call=0.1)
@@ -110,3 +112,8 @@ def test_malformed_windows_name_the_file():
     for bad in ([1.0], [5.0, 1.0], ["a", 2.0]):
         with pytest.raises(CaseError, match=r"c.json: expect\[0\]"):
             parse_case({"language": "en", "turns": [], "expect": [{"kind": "blame", "window": bad}]}, "c.json")
+
+
+def test_a_label_naming_no_kind_of_the_catalogue_is_refused():
+    with pytest.raises(CaseError, match=r"expect\[0\]: unknown kind 'blam'"):
+        case([{"kind": "blam", "t": 5.0}])

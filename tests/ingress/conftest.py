@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -80,6 +81,7 @@ class Served:
     reports: Path
     config: Path
     log: Path
+    tcp_ports: dict[tuple[str, str], int]  # (protocol, party) -> port of a TCP protocol's listener
 
     def report(self, call_id: str, timeout: float = 60.0) -> Path:
         path = self.reports / f"{call_id}.coach.json"
@@ -108,10 +110,11 @@ def start_server(tmp: Path, server: dict | None = None, asr_engine: str = "none"
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log.open("w"), env=env)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        m = re.search(r"listening on ([\d.]+):(\d+)", log.read_text())
+        m = re.search(r"listening on ([\d.]+):(\d+).*", log.read_text())
         if m:
-            host, port = m.groups()
-            return Served(proc, f"ws://{host}:{port}", f"http://{host}:{port}", reports, config, log)
+            host, port = m.groups()[:2]
+            tcp = {(name, party): int(n) for name, party, n in re.findall(r"(\w+)/(\w+) on (\d+)", m.group(0))}
+            return Served(proc, f"ws://{host}:{port}", f"http://{host}:{port}", reports, config, log, tcp)
         if proc.poll() is not None:
             break
         time.sleep(0.05)
@@ -127,3 +130,28 @@ def server(tmp_path_factory):
         "audiohook_api_key": TOKENS["audiohook"], "max_message_bytes": 16384})
     yield served
     assert served.stop() == 0
+
+
+VAD_FRAME_S = 0.03
+
+
+@pytest.fixture(scope="module")
+def replayed(server, synth_calls, tmp_path_factory) -> dict[str, dict]:
+    out = tmp_path_factory.mktemp("replayed")
+    wavs = [synth_calls["busy"], synth_calls["busy_8k"]]
+    done = subprocess.run([sys.executable, "-m", "service.cli", "replay", *map(str, wavs), "--out", str(out),
+                           "--config", str(server.config)], check=False, cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return {w.stem: json.loads((out / f"{w.stem}.coach.json").read_text()) for w in wavs}
+
+
+def timing(report: dict) -> list[tuple[str, float]]:
+    return [(n["kind"], n["t"]) for n in report["nudges"]]
+
+
+def assert_same_nudges(live: dict, replay: dict, tolerance_s: float = VAD_FRAME_S) -> None:
+    """Live and replayed reports agree on nudge kinds, and on times within ``tolerance_s``."""
+    got, want = timing(live), timing(replay)
+    assert [k for k, _ in got] == [k for k, _ in want], (got, want)
+    assert all(abs(a - b) <= tolerance_s + 1e-6 for (_, a), (_, b) in zip(got, want)), (got, want)
+    assert abs(live["duration"] - replay["duration"]) <= tolerance_s

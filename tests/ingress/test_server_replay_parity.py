@@ -11,38 +11,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import subprocess
-import sys
 
 import pytest
 
 from service.testing.clients import load_stereo, stream_call
 
-from .conftest import ROOT, TOKENS
-
-VAD_FRAME_S = 0.03
-
-
-@pytest.fixture(scope="module")
-def replayed(server, synth_calls, tmp_path_factory) -> dict[str, dict]:
-    out = tmp_path_factory.mktemp("replayed")
-    wavs = [synth_calls["busy"], synth_calls["busy_8k"]]
-    done = subprocess.run([sys.executable, "-m", "service.cli", "replay", *map(str, wavs), "--out", str(out),
-                           "--config", str(server.config)], check=False, cwd=ROOT, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return {w.stem: json.loads((out / f"{w.stem}.coach.json").read_text()) for w in wavs}
-
-
-def timing(report: dict) -> list[tuple[str, float]]:
-    return [(n["kind"], n["t"]) for n in report["nudges"]]
-
-
-def assert_same_nudges(live: dict, replay: dict) -> None:
-    got, want = timing(live), timing(replay)
-    assert [k for k, _ in got] == [k for k, _ in want], (got, want)
-    assert all(abs(a - b) <= VAD_FRAME_S + 1e-6 for (_, a), (_, b) in zip(got, want)), (got, want)
-    assert abs(live["duration"] - replay["duration"]) <= VAD_FRAME_S
-
+from .conftest import TOKENS, assert_same_nudges
 
 @pytest.mark.parametrize("protocol, reference", [("stream", "busy"), ("twilio", "busy_8k"), ("audiohook", "busy_8k")])
 def test_live_report_matches_replay(server, synth_calls, replayed, protocol, reference):

@@ -11,6 +11,7 @@ from .html_dom import parse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from service.coaching.kinds import configured_severity, label
 from service.replay.html_page import METRICS, format_seconds
 from service.replay.html_report import PRINCIPLES, ReportSettings, render_html_report, scorecard_rows, write_html_report
 from service.replay.recording import replay_recording
@@ -140,6 +141,21 @@ def test_scorecard_groups_nudges_by_principle(text_report):
         assert card[p.title].attrs["data-status"] == expected
     cells = [td.text() for td in card["Own the problem"].select("td")]
     assert cells[1] == str(sum(n["kind"] in ("runaround", "brush_off", "blame") for n in text_report["nudges"]))
+
+
+def test_scorecard_says_what_each_principle_asks_and_each_kinds_label_and_severity(text_report):
+    rows = {row.attrs["data-principle"]: row for row in
+            parse(render_html_report(text_report)).one("table", data_testid="scorecard").select("tr")
+            if "data-principle" in row.attrs}
+    for p in PRINCIPLES:
+        assert p.text and p.text in rows[p.title].one("th").text()
+        kinds = rows[p.title].select("td")[0].select("span")
+        assert [k.attrs["data-kind"] for k in kinds] == list(p.nudge_kinds)
+        for k in kinds:
+            severity = configured_severity(k.attrs["data-kind"], text_report["settings"])
+            assert severity in ("info", "warn", "alert") and k.attrs["data-severity"] == severity
+            assert k.text() == f"{label(k.attrs['data-kind'], 'en')} ({severity})"
+    assert rows["Own the problem"].select("td")[0].text() == "Runaround (warn), Brush-off (warn), Blame (alert)"
 
 
 def test_scorecard_counts_held_back_and_unknown_kinds(text_report):

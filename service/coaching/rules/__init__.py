@@ -1,4 +1,4 @@
-"""The coaching rules, one small state machine per principle of COACHING.md."""
+"""The coaching rules: small state machines, wired to their kinds by ``service.coaching.kinds``."""
 
 from .base import Output, Rule, Utterance
 from .closing import ClosingRule

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 from ...core.events import Evidence, Interruption, Nudge, RuleOutput, SpeechEvent, TranscriptSegment
 from ..phrases import Match, PhrasePack
-from ..settings import CoachingSettings
 from ..text import Token
+
+from ..settings import CoachingSettings
 
 __all__ = ["Output", "Utterance", "Rule"]
 

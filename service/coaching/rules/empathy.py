@@ -1,7 +1,7 @@
 """Distress and what the agent does about it: policy_before_empathy, missing_empathy, empathy kudos.
 
-The Italian-mama principle (seed 000) and "empathize" (002): once the customer
-shows distress, the agent should acknowledge it before facts, policy or blame.
+Once the customer shows distress, the agent should acknowledge it before
+facts, policy or blame: an upset customer who hears policy first feels unheard.
 A distress *episode* opens on the customer's final words and closes on the
 first acknowledgement or on the one nudge it earns (policy first, or a first
 reply without acknowledgement), so one episode never nudges twice.

@@ -1,11 +1,11 @@
 """robotic_opening: asking for an account number before any human word.
 
-Robotism (seed 003 #5) and the red bench (000): the first request of the call
-should not be for an account, phone or reference number unless the agent has
-first greeted the customer, made a personal touch or acknowledged their
-feelings ("I'm so sorry to hear that... may I have your order number?" is
-the effective reply of seed 002). Only the agent's first
-``opening_turns`` turns count; the rule decides once per call.
+A call that opens with a demand for a number feels like a machine: the first
+request of the call should not be for an account, phone or reference number
+unless the agent has first greeted the customer, made a personal touch or
+acknowledged their feelings ("I'm so sorry to hear that... may I have your
+order number?" is fine). Only the agent's first ``opening_turns`` turns
+count; the rule decides once per call.
 """
 
 from __future__ import annotations

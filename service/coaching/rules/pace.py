@@ -1,17 +1,16 @@
 """pace: the agent talks much faster than the customer, and keeps doing it.
 
-Seed 003 #4: mirror the customer's language and pace. Rates are words per
+Agents should mirror the customer's language and pace. Rates are words per
 minute of speech (words / seconds of the speaker's segments) over a sliding
 window of call time; comparing with the customer's own rate makes the rule
 work across languages whose words differ in length.
 
-Two things real calls taught (tests/data/real): a customer dictating a card
+Three things real calls taught (tests/data/real): a customer dictating a card
 number, a phone number or an address speaks slowly by nature, so those turns
 are left out of the customer's rate; a rate measured on a two-word answer is
 mostly the segment's edges, so short turns are left out of both; and one
-quick explanation is not a pace
-problem, so the mismatch must hold at the agent's turns for
-``pace_sustain_s`` before the nudge.
+quick explanation is not a pace problem, so the agent's rate is measured over
+at least ``pace_min_agent_speech_s`` of their speech before the nudge.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """no_timeframe: a follow-up promise without a time or date.
 
-Seeds 001 and 002: tell customers when they will hear back. A promise opens a
+Customers should be told when they will hear back. A promise opens a
 short grace period (``timeframe_grace_s``) because live segments end at short
 pauses and the time often follows ("I'll call you back. By Friday."). The nudge
 is raised when the grace period expires, at that call time.
