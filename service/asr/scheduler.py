@@ -208,6 +208,7 @@ class DecodeScheduler:
             out: dict[str, float] = dict(self._counts)
             out["queue_depth"] = self._depth()
             out["queued_finals"] = len(self._finals)
+            out["oldest_final_wait_s"] = self._clock() - self._finals[0].submitted if self._finals else 0.0
             out["decoded"] = self._counts["decoded_finals"] + self._counts["decoded_partials"]
             for name, values in (("decode_latency", self._decode_s), ("final_latency", self._final_latency_s),
                                  ("queue_wait", self._wait_s)):

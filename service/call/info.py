@@ -14,7 +14,9 @@ class CallInfo:
 
     ``source`` names what fed the call (a protocol such as ``twilio``, or
     ``replay`` / ``transcript``); ``language`` is the configured call language
-    (None: detect); ``metadata`` is echoed into the report verbatim.
+    (None: detect); ``metadata`` is echoed into the report verbatim;
+    ``instance`` names the live replica, so a supervisor can tell which one
+    served the call.
     """
 
     call_id: str
@@ -22,6 +24,7 @@ class CallInfo:
     source: str = "replay"
     language: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    instance: str = ""  # the replica that served a live call (mqtt.instance_id); '' for replays
 
 
 class CallSink(Protocol):

@@ -4,7 +4,8 @@ Live calls and replays both end here, so a saved live report and ``coach
 replay`` of the same audio are byte-for-byte comparable. Fields beyond the
 original contract are additive: ``agent_id``, ``speech`` (each party's
 voice-activity segments as ``[start, end]`` pairs, for timelines),
-``suppressed``, ``settings`` (every setting that shapes which nudges fire, so
+``suppressed``, ``instance`` (the live replica that served the call),
+``settings`` (every setting that shapes which nudges fire, so
 QA can reproduce a report) and ``metadata`` (from the platform or a sidecar
 file, when there is one).
 """
@@ -53,6 +54,7 @@ class CallReport:
     suppressed: dict[str, int]
     settings: dict[str, Any]
     metadata: dict[str, Any] = field(default_factory=dict)
+    instance: str = ""
     schema: str = SCHEMA
 
     @classmethod
@@ -75,6 +77,7 @@ class CallReport:
             suppressed=dict(result.suppressed),
             settings=settings_echo(config),
             metadata=dict(info.metadata),
+            instance=info.instance,
         )
 
     def to_dict(self) -> dict:
@@ -94,6 +97,7 @@ class CallReport:
             "suppressed": self.suppressed,
             "settings": self.settings,
             **({"metadata": dict(self.metadata)} if self.metadata else {}),
+            **({"instance": self.instance} if self.instance else {}),
         }
 
 

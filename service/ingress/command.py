@@ -26,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, help="port for WebSockets and HTTP (server.port)")
     p.add_argument("--broker", metavar="URL", help="external MQTT broker, mqtt://user:pass@host:port (mqtt.broker_url)")
     p.add_argument("--no-mqtt", action="store_true", help="publish nothing (reports are still saved)")
+    p.add_argument("--instance", metavar="ID", help="this replica's id, unique among replicas (mqtt.instance_id)")
     p.set_defaults(func=_main)
 
 
@@ -35,8 +36,11 @@ def _main(args: argparse.Namespace) -> int:
         overrides["server"]["host"] = args.host
     if args.port is not None:
         overrides["server"]["port"] = args.port
+    overrides["mqtt"] = {}
     if args.broker:
-        overrides["mqtt"] = {"broker_url": args.broker}
+        overrides["mqtt"]["broker_url"] = args.broker
+    if args.instance:
+        overrides["mqtt"]["instance_id"] = args.instance
     try:
         config = load_config(args.config, overrides)
         return asyncio.run(run_serve(config, publish=not args.no_mqtt))
@@ -63,12 +67,19 @@ async def open_mqtt_sink(config: dict, publish: bool) -> AsyncIterator[object | 
 
 
 async def run_serve(config: dict, *, publish: bool = True) -> int:
-    """Serve until a stop signal; every open call is finalised before returning."""
-    stop = asyncio.Event()
+    """Serve until a stop signal, then drain; a second signal stops at once. Every open call is finalised."""
+    signals = asyncio.Queue()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    async with open_mqtt_sink(config, publish) as sink, IngressServer(config, sink=sink):
-        await stop.wait()
-        log.info("stopping: finalising open calls")
+        loop.add_signal_handler(sig, signals.put_nowait, sig)
+    async with open_mqtt_sink(config, publish) as sink, IngressServer(config, sink=sink) as server:
+        await signals.get()
+        drain = asyncio.create_task(server.drain())
+        second = asyncio.create_task(signals.get())
+        await asyncio.wait((drain, second), return_when=asyncio.FIRST_COMPLETED)
+        if not drain.done():
+            log.info("second stop signal: closing open calls now")
+            drain.cancel()
+            await asyncio.gather(drain, return_exceptions=True)
+        second.cancel()
     return 0

@@ -1,6 +1,7 @@
 """The plain HTTP endpoints that share the WebSocket port.
 
-``/healthz`` and ``/metrics`` for operations, ``/display`` (the agent page)
+``/healthz`` (liveness), ``/readyz`` (readiness for a load balancer) and
+``/metrics`` for operations, ``/display`` (the agent page)
 and ``/display/config.json`` (where it finds the broker, and the kind labels),
 and ``/<protocol>/calls`` for protocols whose legs carry no call metadata
 (AudioSocket): the dialplan registers a call's agent and language there
@@ -60,13 +61,17 @@ class HttpRoutes:
     settings: ServerSettings
     metrics: Metrics
     register: Callable[[str, dict[str, str]], str | None]  # (endpoint, fields) -> error or None
-    at_capacity: Callable[[], bool]
+    unready: Callable[[], str | None]  # why this replica takes no new call now, or None
+    refusing: Callable[[], str | None]  # why a new call is refused now (at capacity, draining), or None
     labels: dict[str, dict[str, str]]  # language -> kind -> label, for the display
 
     def __call__(self, connection: ServerConnection, request: Request) -> Response | None:
         path = request.path.split("?", 1)[0].rstrip("/") or "/"
-        if path == "/healthz":
+        if path == "/healthz":  # liveness only: the process answers
             return text_response(200, "ok\n")
+        if path == "/readyz":  # for the load balancer: may this replica get new calls?
+            reason = self.unready()
+            return text_response(503, f"not ready: {reason}\n") if reason else text_response(200, "ready\n")
         if path == "/metrics":
             return text_response(200, self.metrics.render(), CONTENT_TYPE)
         if path == "/display/config.json":
@@ -85,9 +90,10 @@ class HttpRoutes:
             return self._register(endpoint, request)
         if PROTOCOLS[endpoint].transport != "websocket":
             return text_response(404, "not found\n")
-        if self.at_capacity():
-            self._error(endpoint, "capacity", f"refused {connection.remote_address}: {self.settings.max_calls} calls")
-            return text_response(503, "too many calls\n")
+        busy = self.refusing()
+        if busy:
+            self._error(endpoint, "capacity", f"refused {connection.remote_address}: {busy}")
+            return text_response(503, busy + "\n")
         return None
 
     def _authenticate(self, endpoint: str, request: Request) -> str | None:

@@ -106,13 +106,14 @@ class CallBook:
     """The open calls of a server, keyed by (endpoint, call id), and pending registrations."""
 
     def __init__(self, config: dict, settings: ServerSettings, audio: AudioOut, metrics: Metrics,
-                 sink: CallSink | None, asr: object) -> None:
+                 sink: CallSink | None, asr: object, *, instance: str = "") -> None:
         self._config = config
         self._settings = settings
         self._audio = audio
         self._metrics = metrics
         self._sink = sink
         self.asr = asr
+        self._instance = instance
         self.calls: dict[tuple[str, str], CallRunner] = {}
         self._registered: dict[tuple[str, str], Registration] = {}
 
@@ -139,7 +140,7 @@ class CallBook:
         agent_id = start.agent_id or (registration.agent_id if registration else "") \
             or self._settings.media.default_agent_id
         language = start.language or (registration.language if registration else None)
-        info = CallInfo(start.call_id, agent_id, endpoint, language, dict(start.metadata))
+        info = CallInfo(start.call_id, agent_id, endpoint, language, dict(start.metadata), self._instance)
         two_legs = tuple(start.parties) != SPEAKERS
         runner = CallRunner(endpoint, CallPipeline(self._config, info, asr=self.asr, sink=self._sink),
                             two_legs, self._legs_timeline() if two_legs else None)

@@ -23,6 +23,7 @@ from websockets.typing import Subprotocol
 from service.asr import AsrSettings, DecodeScheduler, load_transcriber
 from service.call import CallInfo, CallSink
 from service.coaching.kinds import display_labels
+from service.egress import MqttSettings
 from service.protocols import PROTOCOLS, AudioOut, Fault
 
 from .http import HttpRoutes
@@ -99,13 +100,17 @@ class IngressServer:
         self.config = config
         self.settings = ServerSettings.from_config(config["server"])
         self.audio = AudioOut.from_config(config["audio"])
+        self.instance = MqttSettings.from_config(config["mqtt"]).instance
         self.metrics = self._make_metrics()
         self._asr = asr
         self._own_asr = asr is None
         self._links: set[Link] = set()
-        self.book = CallBook(config, self.settings, self.audio, self.metrics, _CountingSink(sink, self.metrics), asr)
+        self.book = CallBook(config, self.settings, self.audio, self.metrics, _CountingSink(sink, self.metrics), asr,
+                             instance=self.instance)
         labels = display_labels(tuple(config["coaching"]["phrases_dirs"]))  # once: the packs do not change live
-        self._routes = HttpRoutes(config, self.settings, self.metrics, self._register, self._at_capacity, labels)
+        self._routes = HttpRoutes(config, self.settings, self.metrics, self._register, self.unready, self.refusing,
+                                  labels)
+        self.draining = False
         self._tcp = TcpLinkHandler(self.settings.idle_timeout_s)
         self._server: Server | None = None
         self._tcp_servers: dict[tuple[str, str], asyncio.Server] = {}
@@ -114,6 +119,11 @@ class IngressServer:
     def _make_metrics(self) -> Metrics:
         m = Metrics()
         m.gauge("callcoach_active_calls", "Calls in progress.", lambda: len(self.book.calls))
+        m.gauge("callcoach_ready", "1 while this replica takes new calls (see /readyz).",
+                lambda: 0.0 if self.unready() else 1.0)
+        m.gauge("callcoach_draining", "1 while this replica drains before stopping.", lambda: float(self.draining))
+        m.gauge("callcoach_instance_info", "This replica's instance id (mqtt.instance_id), as a label.")
+        m.set("callcoach_instance_info", 1.0, instance=self.instance)
         m.gauge("callcoach_decode_queue_depth", "Utterances waiting for ASR.", self._queue_depth)
         m.counter("callcoach_frames_in_total", "Messages received, by endpoint.")
         m.counter("callcoach_calls_total", "Calls finalised, by endpoint and how they ended.")
@@ -129,6 +139,22 @@ class IngressServer:
         """Open calls plus connections not yet in a call (a second leg counts until it joins)."""
         waiting = sum(1 for link in self._links if link.runner is None)
         return len(self.book.calls) + waiting >= self.settings.max_calls
+
+    def refusing(self) -> str | None:
+        """Why a new connection is refused now, or None."""
+        if self.draining:
+            return "draining"
+        return "too many calls" if self._at_capacity() else None
+
+    def unready(self) -> str | None:
+        """Why a load balancer should send no new call here now, or None (``/readyz``)."""
+        refused = self.refusing()
+        if refused:
+            return refused
+        wait = self._asr.metrics()["oldest_final_wait_s"] if self._asr is not None else 0.0
+        if wait > self.settings.ready_max_decode_wait_s:
+            return f"decoder saturated (oldest utterance waited {wait:.1f} s)"
+        return None
 
     # -- lifecycle ----------------------------------------------------------------------
     @property
@@ -160,7 +186,28 @@ class IngressServer:
                         lambda r, w, e=endpoint, p=party: self._handle_tcp(e, p, r, w), s.host, port)
         self._poller = asyncio.create_task(self._poll())
         tcp = ", ".join(f"{e}/{p} on {self.tcp_port(e, p)}" for e, p in self._tcp_servers)
-        log.info("listening on %s:%d (%s)%s", s.host, self.port, ", ".join(s.endpoints), f"; {tcp}" if tcp else "")
+        log.info("listening on %s:%d (%s)%s as instance %s", s.host, self.port, ", ".join(s.endpoints),
+                 f"; {tcp}" if tcp else "", self.instance)
+
+    async def drain(self) -> None:
+        """Take no new call, let the open ones end by themselves (up to ``drain_timeout_s``), then stop.
+
+        ``/readyz`` turns 503 at once, so the load balancer sends new calls
+        elsewhere; calls still open at the timeout are closed (1001) and
+        finalised by :meth:`stop`. Cancelling a drain (a second stop signal)
+        goes straight to :meth:`stop`.
+        """
+        self.draining = True
+        log.info("draining: %d call(s) open, up to %.0f s", len(self.book.calls), self.settings.drain_timeout_s)
+        try:
+            async with asyncio.timeout(self.settings.drain_timeout_s):
+                while self._links:
+                    await asyncio.sleep(self.settings.poll_interval_s)
+            log.info("drained: every call ended")
+        except TimeoutError:
+            log.warning("drain timeout: closing %d call(s)", len(self.book.calls))
+        finally:
+            await self.stop()
 
     async def stop(self) -> None:
         """Stop accepting, close every connection (1001 on WebSockets), finalise every open call."""
@@ -221,9 +268,10 @@ class IngressServer:
     async def _handle_websocket(self, ws: ServerConnection) -> None:
         endpoint = ws.request.path.split("?", 1)[0].strip("/")
         link = self._link(endpoint, str(ws.remote_address), sender(ws))
-        if self._at_capacity():  # lost a race with the handshake check
-            link.error("capacity", f"{link.peer}: at capacity")
-            await ws.close(CLOSE_CODES[Fault.TRY_AGAIN], "too many calls")
+        busy = self.refusing()
+        if busy:  # lost a race with the handshake check
+            link.error("capacity", f"{link.peer}: {busy}")
+            await ws.close(CLOSE_CODES[Fault.TRY_AGAIN], busy)
             return
         self._links.add(link)
         try:
@@ -235,8 +283,9 @@ class IngressServer:
                           writer: asyncio.StreamWriter) -> None:
         peer = str(writer.get_extra_info("peername"))
         link = self._link(endpoint, peer, writer_sender(writer), party=party)
-        if self._at_capacity():
-            link.error("capacity", f"{peer}: at capacity")
+        busy = self.refusing()
+        if busy:
+            link.error("capacity", f"{peer}: {busy}")
             writer.close()
             return
         self._links.add(link)

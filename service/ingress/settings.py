@@ -20,7 +20,7 @@ __all__ = ["ServerSettings"]
 
 _LOOPBACK_NAMES = ("localhost",)
 _POSITIVE = ("max_message_bytes", "max_queue", "max_calls", "idle_timeout_s", "max_call_s", "poll_interval_s",
-             "shutdown_grace_s")
+             "shutdown_grace_s", "drain_timeout_s", "ready_max_decode_wait_s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +36,8 @@ class ServerSettings:
     max_call_s: float
     poll_interval_s: float
     shutdown_grace_s: float
+    drain_timeout_s: float
+    ready_max_decode_wait_s: float
     media: MediaSettings
     protocols: dict[str, Any]  # endpoint name -> that protocol's settings object, enabled endpoints only
 
