@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from ..config import ConfigError, load_config
-from .batch import BatchOptions, run_batch
+from .batch import BatchInput, BatchOptions, run_batch
 from .html_report import ReportSettings, write_html_report
 from .publish import publishing_sink
 from ..call import write_report
@@ -45,25 +45,34 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="agent id for reports and MQTT topics (default: sidecar file or filename pattern)")
     p.add_argument("--workers", type=int, metavar="N",
                    help="parallel worker processes (default: replay.workers; 0 = one per CPU core)")
-    p.add_argument("--force", action="store_true", help="replay even when a report newer than the input exists")
+    p.add_argument("--force", action="store_true",
+                   help="replay even when a report made from the same input bytes and settings exists")
     p.set_defaults(func=run)
 
 
-def expand_inputs(inputs: list[str]) -> list[Path]:
-    """Files named, plus the replayable files inside named directories (sorted, recursive)."""
+def expand_inputs(inputs: list[str], sidecar_suffix: str) -> tuple[list[Path], list[Path]]:
+    """Files named, plus the replayable files inside named directories (sorted, recursive).
+
+    Also returns the named files passed over: sidecars (``<stem><sidecar_suffix>``,
+    ``.meta.json``) and our own outputs are metadata, never calls, even when a
+    shell glob such as ``calls/*.json`` names them.
+    """
+    not_inputs = tuple(s for s in (*_OUTPUT_SUFFIXES, sidecar_suffix.lower()) if s)
     out: list[Path] = []
+    passed_over: list[Path] = []
     for name in inputs:
         path = Path(name)
         if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and _replayable(p)))
+            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and _replayable(p, not_inputs)))
+        elif path.name.lower().endswith(not_inputs):
+            passed_over.append(path)
         else:
             out.append(path)
-    return out
+    return out, passed_over
 
 
-def _replayable(path: Path) -> bool:
-    name = path.name.lower()
-    if name.endswith(_OUTPUT_SUFFIXES):
+def _replayable(path: Path, not_inputs: tuple[str, ...]) -> bool:
+    if path.name.lower().endswith(not_inputs):
         return False
     return path.suffix.lower() in AUDIO_SUFFIXES or path.suffix.lower() == ".json"
 
@@ -88,7 +97,10 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"coach replay: {exc}", file=sys.stderr)
         return 2
-    files = expand_inputs(args.inputs)
+    files, passed_over = expand_inputs(args.inputs, config["reports"]["sidecar_suffix"])
+    if passed_over:
+        print(f"coach replay: passing over {len(passed_over)} sidecar or report file(s) named as inputs "
+              f"(e.g. {passed_over[0]}): metadata, not calls", file=sys.stderr)
     if not files:
         print("coach replay: no replayable files found", file=sys.stderr)
         return 2
@@ -103,19 +115,20 @@ def run(args: argparse.Namespace) -> int:
     )
     html_settings = ReportSettings.from_config(config["reports"])
 
-    def save(path: Path, report: dict) -> None:
-        write_report(report, out_dir, path.stem)
-        write_html_report(report, out_dir, path.stem, settings=html_settings)
+    def save(item: BatchInput, report: dict) -> None:
+        write_report(report, out_dir, item.name)
+        write_html_report(report, out_dir, item.name, settings=html_settings)
 
     started = time.monotonic()
     with publishing_sink(config) if args.publish else contextlib.nullcontext() as sink:
         result = run_batch(files, config, options, on_report=save, sink=sink, agent_id=args.agent_id)
-    reports = [report for _, report in result.skipped + result.reports]
-    if len(files) > 1:
-        write_summary(reports, out_dir / "summary.csv")
-        write_summary_html(reports, out_dir)
+    made = sorted(result.skipped + result.reports, key=lambda entry: entry[0].name)
+    inputs = len(made) + len(result.failures)
+    if inputs > 1:
+        write_summary([report for _, report in made], out_dir / "summary.csv")
+        write_summary_html([report for _, report in made], out_dir, names=[item.name for item, _ in made])
     audio_h = sum(r["duration"] for _, r in result.reports) / 3600
     took = time.monotonic() - started
     print(f"replayed {len(result.reports)}, skipped {len(result.skipped)} up to date, failed {len(result.failures)} "
-          f"of {len(files)} inputs; {audio_h:.2f} h audio in {took:.1f} s; reports in {out_dir}", file=sys.stderr)
+          f"of {inputs} inputs; {audio_h:.2f} h audio in {took:.1f} s; reports in {out_dir}", file=sys.stderr)
     return 1 if result.failures else 0

@@ -5,10 +5,15 @@ each recording (the reliable way, and where extra fields like queue or
 campaign travel) or encode the agent and call in the file name. A sidecar
 wins; the filename pattern is the fallback, and with neither the stem is the
 call id, so every report still has one.
+
+What a report was made from is the input's bytes and its sidecar's
+(:func:`input_content`): a batch rerun compares those hashes, not file times,
+so a copied or touched file is not redone and an edited one always is.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -17,7 +22,7 @@ from typing import Any
 
 from ..config import ConfigError
 
-__all__ = ["IdentityError", "IdentitySettings", "call_identity"]
+__all__ = ["IdentityError", "IdentitySettings", "InputContent", "call_identity", "input_content", "sidecar_path"]
 
 _IDS = ("call_id", "agent_id")
 
@@ -55,7 +60,7 @@ def call_identity(path: str | Path, config: dict) -> dict[str, Any]:
     path = Path(path)
     stem = path.stem
     found: dict[str, Any] = {}
-    sidecar = path.with_name(stem + settings.sidecar_suffix)
+    sidecar = sidecar_path(path, settings.sidecar_suffix)
     if sidecar.is_file():
         found = _read_sidecar(sidecar)
     elif settings.filename_pattern is not None:
@@ -69,6 +74,30 @@ def call_identity(path: str | Path, config: dict) -> dict[str, Any]:
     if not identity["call_id"]:
         identity["call_id"] = stem
     return identity
+
+
+def sidecar_path(path: Path, suffix: str) -> Path:
+    """Where the sidecar of the input at ``path`` would be: ``<stem><suffix>`` beside it."""
+    return path.with_name(path.stem + suffix)
+
+
+@dataclass(frozen=True, slots=True)
+class InputContent:
+    """SHA-256 of an input file's bytes and of its sidecar's (``None``: no sidecar)."""
+
+    sha256: str
+    sidecar_sha256: str | None
+
+
+def input_content(path: Path, config: dict) -> InputContent:
+    """Hash what a replay of ``path`` reads; raises ``OSError`` when the input cannot be read."""
+    sidecar = sidecar_path(path, config["reports"]["sidecar_suffix"])
+    return InputContent(_sha256(path), _sha256(sidecar) if sidecar.is_file() else None)
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _read_sidecar(path: Path) -> dict[str, Any]:

@@ -4,10 +4,13 @@ Why three tables: a QA lead asks "which calls need a listen" (per call, linked
 to each ``<stem>.html``), "who needs coaching on what" (per agent) and "which
 habits are common across the floor" (per kind). Every column sorts on a click,
 in the page itself, so the file works offline like the per-call reports.
+Each call links to its page by the output name ``coach replay`` gave it
+(``a/call1`` for ``a/call1.html``; by default the stem of its source).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
@@ -132,21 +135,21 @@ def _num(value: float, shown: str | None = None) -> tuple[object, str]:
     return value, esc(shown if shown is not None else value)
 
 
-def _stem(report: dict) -> str:
-    """The file stem ``coach replay`` named the call's outputs after (that of its source)."""
-    return Path(report["source"]).stem
+def _names(reports: list[dict], names: Sequence[str] | None) -> Sequence[str]:
+    """The output name of each report's page: as given, or the stem of its source (one flat folder)."""
+    return [Path(r["source"]).stem for r in reports] if names is None else names
 
 
-def _calls_table(reports: list[dict], kinds: list[str]) -> str:
+def _calls_table(reports: list[dict], names: Sequence[str], kinds: list[str]) -> str:
     columns = [_Column("call", "Call"), _Column("agent", "Agent"), _Column("duration", "Duration", True),
                _Column("language", "Language"), _Column("nudges", "Nudges", True), _Column("kudos", "Kudos", True),
                _Column("talk_ratio", "Agent talk", True), _Column("interruptions", "Interruptions", True),
                _Column("dead_air", "Dead air", True),
                *(_Column(f"kind_{k}", kind_label(k), True, "Nudges per kind") for k in kinds)]
     rows = []
-    for r in reports:
+    for r, name in zip(reports, names, strict=True):
         m, counts = r["metrics"], _counts(r["nudges"])
-        link = f'<a href="{esc(quote(_stem(r)) + ".html")}">{esc(r["call_id"])}</a>'
+        link = f'<a href="{esc(quote(name) + ".html")}">{esc(r["call_id"])}</a>'
         rows.append([(r["call_id"], link), (r.get("agent_id") or UNKNOWN_AGENT, esc(r.get("agent_id") or UNKNOWN_AGENT)),
                      _num(r["duration"], format_seconds(r["duration"])), (r["language"], esc(r["language"])),
                      _num(len(r["nudges"])), _num(len(r["kudos"])),
@@ -184,23 +187,27 @@ def _kinds_table(reports: list[dict], kinds: list[str]) -> str:
                            "(cooldown or per-minute cap)", columns, rows)
 
 
-def render_summary_html(reports: list[dict]) -> str:
-    """The complete, self-contained ``summary.html`` page for a batch of report dicts."""
+def render_summary_html(reports: list[dict], names: Sequence[str] | None = None) -> str:
+    """The complete, self-contained ``summary.html`` page for a batch of report dicts.
+
+    ``names``: each report's output name, its page being ``<name>.html`` beside the summary.
+    """
     kinds = sorted({n["kind"] for r in reports for n in r["nudges"]} |
                    {k for r in reports for k, v in r.get("suppressed", {}).items() if v})
     total = sum(float(r["duration"]) for r in reports)
     agents = len({r.get("agent_id") or UNKNOWN_AGENT for r in reports})
+    calls = _calls_table(reports, _names(reports, names), kinds)
     body = (f'<header><h1>Replay summary</h1><p class="meta"><span>{len(reports)} calls</span>'
             f"<span>{agents} agents</span><span>{esc(format_seconds(total))} of audio</span>"
             f'<span>{sum(len(r["nudges"]) for r in reports)} nudges</span></p>'
             f"<p>Select a column header to sort by it; select it again to reverse.</p></header>\n<main>\n"
-            f'<section aria-labelledby="h-calls"><h2 id="h-calls">Calls</h2>{_calls_table(reports, kinds)}</section>\n'
+            f'<section aria-labelledby="h-calls"><h2 id="h-calls">Calls</h2>{calls}</section>\n'
             f'<section aria-labelledby="h-agents"><h2 id="h-agents">Agents</h2>{_agents_table(reports, kinds)}</section>\n'
             f'<section aria-labelledby="h-kinds"><h2 id="h-kinds">Nudge kinds</h2>{_kinds_table(reports, kinds)}'
             f"</section>\n</main>")
     return render_page("callcoach replay summary", body, css=_CSS, script=_SCRIPT)
 
 
-def write_summary_html(reports: list[dict], out_dir: Path) -> Path:
+def write_summary_html(reports: list[dict], out_dir: Path, names: Sequence[str] | None = None) -> Path:
     """Write ``<out_dir>/summary.html`` atomically; returns its path."""
-    return write_atomic(render_summary_html(reports), Path(out_dir) / "summary.html")
+    return write_atomic(render_summary_html(reports, names), Path(out_dir) / "summary.html")

@@ -64,9 +64,9 @@ def test_precision_and_recall_meet_the_target_for_every_kind(results, config):
 def test_nudges_are_timed_at_the_end_of_the_turn_that_earned_them(cases, results):
     # An exact-time spot check through replay: a turn-end nudge and a grace-period one.
     by_id = {r.case.id: r for r in results}
-    policy = by_id["en_policy_before_empathy_01"]
+    policy = by_id["en_policy_before_empathy_wrong_kettle"]
     assert policy.hits == (("policy_before_empathy", policy.case.doc["turns"][1]["end"]),)
-    late = by_id["en_no_timeframe_01"]
+    late = by_id["en_no_timeframe_insurance_claim"]
     assert late.hits == (("no_timeframe", round(late.case.doc["turns"][2]["end"] + 4.0, 2)),)
 
 
