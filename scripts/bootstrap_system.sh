@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages callcoach needs, only when something is missing.
 # espeak-ng + sox: synthesized test calls and the demo call; mosquitto: the real
-# broker the tests talk to; chromium: the headless browser of the display tests.
+# broker the tests talk to; chromium: the headless browser of the display tests;
+# haproxy: the load balancer of the scale-out test.
 set -euo pipefail
 
 need=()
@@ -9,6 +10,7 @@ command -v espeak-ng >/dev/null || need+=(espeak-ng)
 command -v sox >/dev/null || need+=(sox)
 [ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null || need+=(mosquitto)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 command -v node >/dev/null || need+=(nodejs npm)
 
 if [ ${#need[@]} -eq 0 ]; then

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "service.evaluation.command",  # coach eval
     "service.ingress.command",  # coach serve
     "service.demo",  # coach demo
+    "service.archive.command",  # coach archive
 )
 
 NOISY_LOGGERS = ("transitions", "amqtt", "websockets.server", "faster_whisper")

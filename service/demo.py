@@ -18,11 +18,12 @@ from pathlib import Path
 
 import aiomqtt
 
-from .config import ConfigError, defaults_dir, load_config
+from .config import ConfigError, defaults_dir
 from .egress import MqttSettings, Topics
 from .testing.clients import load_stereo, stream_call
 from .ingress.command import open_mqtt_sink
 from .ingress.server import IngressServer
+from .settings import load_checked_config
 from .testing.synth import load_scenario, synthesize_call
 
 __all__ = ["register", "prepare_demo_call", "run_demo"]
@@ -53,7 +54,7 @@ def prepare_demo_call(config: dict) -> Path:
 
 def _main(args: argparse.Namespace) -> int:
     try:
-        config = load_config(args.config)
+        config = load_checked_config(args.config)
         wav = prepare_demo_call(config)
     except ConfigError as exc:
         print(f"coach demo: {exc}", file=sys.stderr)

@@ -8,8 +8,11 @@ with the key's name, instead of deep inside a decode.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import Any, Literal, TypeVar
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
+
+from ..config import SettingError, between, non_negative, positive, require, typed
+from ..core.vad import AGGRESSIVENESS, FRAME_MS
 
 __all__ = [
     "ENGINES",
@@ -22,24 +25,15 @@ __all__ = [
     "SettingsError",
 ]
 
-ENGINES = ("whisper", "fake", "none")
-WINDOWS = ("trimmed", "full")
+Engine = Literal["whisper", "fake", "none"]
+Window = Literal["trimmed", "full"]
+ENGINES = get_args(Engine)
+WINDOWS = get_args(Window)
+# Whisper's window (seconds): no encoder input may be longer.
+_WHISPER_WINDOW_S = 30.0
 
-T = TypeVar("T")
-
-
-class SettingsError(ValueError):
-    """The ``[asr]`` section has a missing key or a value out of range."""
-
-
-def _build(cls: type[T], section: dict[str, Any], where: str) -> T:
-    """Instantiate ``cls`` from exactly its fields in ``section`` (tuples for lists)."""
-    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
-    missing = sorted(names - section.keys())
-    if missing:
-        raise SettingsError(f"[{where}] is missing {', '.join(missing)} (see config/asr.toml)")
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in section.items() if k in names}
-    return cls(**values)
+# The name this package has always raised; every section's settings now share one error type.
+SettingsError = SettingError
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,14 +86,14 @@ class FakeSettings:
 class AsrSettings:
     """Everything the ASR sub-package reads from configuration."""
 
-    engine: Literal["whisper", "fake", "none"]
+    engine: Engine
     model: str
     cache_dir: str
     allow_download: bool
     device: str
     compute_type: str
     threads: int
-    window: Literal["trimmed", "full"]
+    window: Window
     bucket_s: float
     padding_s: float
     min_window_s: float
@@ -119,35 +113,32 @@ class AsrSettings:
 
     @classmethod
     def from_config(cls, section: dict[str, Any]) -> AsrSettings:
-        """Build from ``load_config()["asr"]``; raises ``SettingsError`` on a bad value."""
-        subs = {
-            "guards": _build(GuardSettings, section.get("guards", {}), "asr.guards"),
-            "language": _build(LanguageSettings, section.get("language", {}), "asr.language"),
-            "scheduler": _build(SchedulerSettings, section.get("scheduler", {}), "asr.scheduler"),
-            "fake": _build(FakeSettings, section.get("fake", {}), "asr.fake"),
-        }
-        flat = {k: v for k, v in section.items() if k not in subs}
-        settings = _build(cls, {**flat, **subs}, "asr")
+        """Build from ``load_config()["asr"]``; raises ``SettingsError`` naming the key on a bad value."""
+        settings = typed(cls, section, "asr",
+                         guards=typed(GuardSettings, section.get("guards", {}), "asr.guards"),
+                         language=typed(LanguageSettings, section.get("language", {}), "asr.language"),
+                         scheduler=typed(SchedulerSettings, section.get("scheduler", {}), "asr.scheduler"),
+                         fake=typed(FakeSettings, section.get("fake", {}), "asr.fake"))
         settings._validate()
         return settings
 
     def _validate(self) -> None:
-        checks = [
-            (self.engine in ENGINES, f"asr.engine must be one of {ENGINES}, not {self.engine!r}"),
-            (self.window in WINDOWS, f"asr.window must be one of {WINDOWS}, not {self.window!r}"),
-            (self.bucket_s > 0, "asr.bucket_s must be > 0"),
-            (self.padding_s >= 0, "asr.padding_s must be >= 0"),
-            (0 < self.min_window_s <= 30, "asr.min_window_s must be in (0, 30]"),
-            (0 < self.max_chunk_s + self.padding_s <= 30, "asr.max_chunk_s + asr.padding_s must be in (0, 30]"),
-            (self.beam_size >= 1 and self.partial_beam_size >= 1, "asr beam sizes must be >= 1"),
-            (self.threads >= 0, "asr.threads must be >= 0 (0 = automatic)"),
-            (self.scheduler.workers >= 1, "asr.scheduler.workers must be >= 1"),
-            (self.scheduler.max_queue >= 1, "asr.scheduler.max_queue must be >= 1"),
-            (self.guards.vad_frame_ms in (10, 20, 30), "asr.guards.vad_frame_ms must be 10, 20 or 30"),
-            (0 <= self.guards.vad_aggressiveness <= 3, "asr.guards.vad_aggressiveness must be 0..3"),
-            (self.language.agreeing_utterances >= 1, "asr.language.agreeing_utterances must be >= 1"),
-            (self.fake.seconds_per_word > 0, "asr.fake.seconds_per_word must be > 0"),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise SettingsError(message)
+        positive(self, "asr", "bucket_s", "min_window_s", "beam_size", "partial_beam_size", "patience",
+                 "max_tokens_per_s", "min_tokens", "retry_repetition_penalty")
+        non_negative(self, "asr", "padding_s", "threads", "retry_no_repeat_ngram_size")
+        require(self.min_window_s <= _WHISPER_WINDOW_S, "asr.min_window_s", f"must be <= {_WHISPER_WINDOW_S:g}")
+        require(0 < self.max_chunk_s + self.padding_s <= _WHISPER_WINDOW_S, "asr.max_chunk_s",
+                f"plus asr.padding_s must be in (0, {_WHISPER_WINDOW_S:g}]")
+        g = self.guards
+        between(g, "asr.guards", 0.0, 1.0, "no_speech_threshold", "min_voiced_fraction",
+                "hallucination_no_speech_prob")
+        positive(g, "asr.guards", "compression_ratio_threshold", "loop_max_repeats", "loop_max_ngram")
+        require(g.vad_frame_ms in FRAME_MS, "asr.guards.vad_frame_ms",
+                f"must be one of {FRAME_MS}, not {g.vad_frame_ms}")
+        require(g.vad_aggressiveness in AGGRESSIVENESS, "asr.guards.vad_aggressiveness",
+                f"must be one of {AGGRESSIVENESS}, not {g.vad_aggressiveness}")
+        between(self.language, "asr.language", 0.0, 1.0, "min_probability")
+        non_negative(self.language, "asr.language", "min_utterance_s")
+        positive(self.language, "asr.language", "agreeing_utterances")
+        positive(self.scheduler, "asr.scheduler", "workers", "max_queue", "partial_max_age_s", "metrics_window")
+        positive(self.fake, "asr.fake", "seconds_per_word")

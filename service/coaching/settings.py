@@ -1,20 +1,19 @@
 """Typed view of the ``[coaching]`` section of the configuration.
 
 Defaults live only in ``config/coaching.toml`` (documented there); this class
-just gives them names and types so the rules never read a raw dict.
+gives them names and types so the rules never read a raw dict, and refuses a
+value the rules could not work with (a negative window) by its key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import get_args
 
+from ..config import between, check_value, non_negative, positive, require, typed
 from ..core.events import Severity
 
 __all__ = ["CoachingSettings"]
-
-_SEVERITIES = get_args(Severity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,39 +42,27 @@ class CoachingSettings:
 
     @classmethod
     def from_config(cls, section: dict, nudge_kinds: Collection[str]) -> CoachingSettings:
-        """Build from ``config["coaching"]``; a missing key or a bad severity is a KeyError/ValueError.
+        """Build from ``config["coaching"]``; a missing key or a bad value is a ``SettingError`` naming it.
 
         ``[coaching.severity]`` must name exactly ``nudge_kinds``, the rule
         nudges of the kind catalogue (see :func:`service.coaching.kinds.coaching_settings`,
         which passes them; the catalogue imports these settings, not the other way): a kind without a severity could not be raised, and one the
         catalogue does not know is a typo or a rule that was removed.
         """
-        severity = {str(k): str(v) for k, v in section["severity"].items()}
+        severity = {str(kind): check_value(f"coaching.severity.{kind}", value, Severity)
+                    for kind, value in section["severity"].items()}
         missing = [k for k in nudge_kinds if k not in severity]
         unknown = sorted(set(severity) - set(nudge_kinds))
-        bad = {k: v for k, v in severity.items() if v not in _SEVERITIES}
-        escalated = str(section["escalated_severity"])
-        if missing or unknown or bad or escalated not in _SEVERITIES:
-            raise ValueError(f"[coaching.severity]: missing {missing}, unknown {unknown}, "
-                             f"invalid {bad or escalated}; use {_SEVERITIES}")
-        return cls(
-            phrases_dirs=tuple(str(d) for d in section["phrases_dirs"]),
-            fallback_language=str(section["fallback_language"]),
-            max_gap_words=int(section["max_gap_words"]),
-            negation_window_words=int(section["negation_window_words"]),
-            distress_memory_s=float(section["distress_memory_s"]),
-            reply_gap_s=float(section["reply_gap_s"]),
-            opening_turns=int(section["opening_turns"]),
-            timeframe_grace_s=float(section["timeframe_grace_s"]),
-            pace_window_s=float(section["pace_window_s"]),
-            pace_ratio=float(section["pace_ratio"]),
-            pace_min_agent_words=int(section["pace_min_agent_words"]),
-            pace_min_customer_words=int(section["pace_min_customer_words"]),
-            pace_min_agent_speech_s=float(section["pace_min_agent_speech_s"]),
-            pace_dictation_share=float(section["pace_dictation_share"]),
-            pace_min_turn_words=int(section["pace_min_turn_words"]),
-            resume_min_words=int(section["resume_min_words"]),
-            jargon_common=tuple(str(t) for t in section["jargon_common"]),
-            severity=severity,  # type: ignore[arg-type]
-            escalated_severity=escalated,  # type: ignore[arg-type]
-        )
+        require(not missing and not unknown, "coaching.severity",
+                f"missing {missing}, unknown {unknown}; one key per kind of {sorted(nudge_kinds)}")
+        settings = typed(cls, section, "coaching", severity=severity)
+        settings._validate()
+        return settings
+
+    def _validate(self) -> None:
+        require(bool(self.phrases_dirs), "coaching.phrases_dirs", "must name at least one folder")
+        non_negative(self, "coaching", "max_gap_words", "negation_window_words", "distress_memory_s",
+                     "timeframe_grace_s", "pace_min_agent_words", "pace_min_customer_words", "pace_min_agent_speech_s",
+                     "pace_min_turn_words")
+        positive(self, "coaching", "reply_gap_s", "opening_turns", "pace_window_s", "pace_ratio", "resume_min_words")
+        between(self, "coaching", 0.0, 1.0, "pace_dictation_share")

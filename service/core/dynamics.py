@@ -10,8 +10,9 @@ edges, which keeps comparisons exact.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
+from ..config import positive, typed
 from .events import SPEAKERS, DeadAir, HoldAnnounced, Interruption, Speaker, SpeechSegment, other_speaker
 from .vad import SegmentClosed, SegmentOpened, TurnTracker
 
@@ -30,14 +31,10 @@ class DynamicsSettings:
 
     @classmethod
     def from_config(cls, config: dict) -> "DynamicsSettings":
-        section = config["dynamics"]
-        return cls(
-            min_overlap_s=float(section["min_overlap_s"]),
-            dead_air_s=float(section["dead_air_s"]),
-            dead_air_after_agent_s=float(section["dead_air_after_agent_s"]),
-            short_hold_dead_air_s=float(section["short_hold_dead_air_s"]),
-            hold_dead_air_s=float(section["hold_dead_air_s"]),
-        )
+        settings = typed(cls, config["dynamics"], "dynamics")
+        # a threshold of zero would turn every overlap into an interruption and every pause into dead air
+        positive(settings, "dynamics", *(f.name for f in fields(cls)))
+        return settings
 
 
 def _frames_for(seconds: float, frame_s: float) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
+from ..config import check_value, non_negative, require, typed
 from .events import Kudos, Nudge
 
 __all__ = ["GateSettings", "NudgeGate"]
@@ -30,13 +31,14 @@ class GateSettings:
     @classmethod
     def from_config(cls, config: dict) -> "GateSettings":
         section = config["nudges"]
-        return cls(
-            default_cooldown_s=float(section["default_cooldown_s"]),
-            cooldown_s={k: float(v) for k, v in section.get("cooldown_s", {}).items()},
-            max_per_minute=int(section["max_per_minute"]),
-            disabled=frozenset(section.get("disabled", [])),
-            kudos_cooldown_s=float(section["kudos_cooldown_s"]),
-        )
+        cooldown_s = {kind: check_value(f"nudges.cooldown_s.{kind}", value, float)
+                      for kind, value in section.get("cooldown_s", {}).items()}
+        disabled = check_value("nudges.disabled", section.get("disabled", []), tuple[str, ...])
+        settings = typed(cls, section, "nudges", cooldown_s=cooldown_s, disabled=frozenset(disabled))
+        non_negative(settings, "nudges", "default_cooldown_s", "max_per_minute", "kudos_cooldown_s")
+        for kind, value in cooldown_s.items():
+            require(value >= 0, f"nudges.cooldown_s.{kind}", f"must be >= 0, not {value!r}")
+        return settings
 
     def cooldown_for(self, kind: str) -> float:
         return self.cooldown_s.get(kind, self.default_cooldown_s)

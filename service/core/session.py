@@ -33,6 +33,7 @@ from typing import Callable, Iterable, Protocol, Sequence
 
 import numpy as np
 
+from ..config import check_value, non_negative, require, typed
 from .dynamics import DynamicsSettings, TalkMetrics, TurnDynamics, talk_metrics
 from .events import (
     SPEAKERS,
@@ -83,14 +84,11 @@ class UtteranceSettings:
 
     @classmethod
     def from_config(cls, config: dict) -> "UtteranceSettings":
-        u = config["utterances"]
-        return cls(
-            pre_roll_s=float(u["pre_roll_s"]),
-            post_roll_s=float(u["post_roll_s"]),
-            partial_every_s=float(u["partial_every_s"]),
-            max_utterance_s=float(u["max_utterance_s"]),
-            min_utterance_s=float(u["min_utterance_s"]),
-        )
+        settings = typed(cls, config["utterances"], "utterances")
+        non_negative(settings, "utterances", "pre_roll_s", "post_roll_s", "partial_every_s", "min_utterance_s")
+        require(settings.max_utterance_s > settings.min_utterance_s, "utterances.max_utterance_s",
+                f"must be > utterances.min_utterance_s ({settings.min_utterance_s:g})")
+        return settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +107,9 @@ class SessionSettings:
             dynamics=DynamicsSettings.from_config(config),
             gate=GateSettings.from_config(config),
             utterances=UtteranceSettings.from_config(config),
-            interruption_severity=config["nudges"]["interruption_severity"],
-            dead_air_severity=config["nudges"]["dead_air_severity"],
+            interruption_severity=check_value("nudges.interruption_severity",
+                                              config["nudges"]["interruption_severity"], Severity),
+            dead_air_severity=check_value("nudges.dead_air_severity", config["nudges"]["dead_air_severity"], Severity),
         )
 
 

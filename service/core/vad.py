@@ -21,7 +21,15 @@ from enum import Enum
 import numpy as np
 import webrtcvad
 
-__all__ = ["VadSettings", "FrameClassifier", "TurnTracker", "TrackerState", "frame_rms_dbfs"]
+from ..config import check_value, positive, require, typed
+
+__all__ = ["AGGRESSIVENESS", "FRAME_MS", "VadSettings", "FrameClassifier", "TurnTracker", "TrackerState",
+           "frame_rms_dbfs"]
+
+# What webrtcvad accepts: frame lengths (ms), sample rates (Hz) and aggressiveness modes.
+FRAME_MS = (10, 20, 30)
+SAMPLE_RATES = (8000, 16000, 32000, 48000)
+AGGRESSIVENESS = (0, 1, 2, 3)
 
 _FULL_SCALE = 32768.0
 _SILENCE_DBFS = -120.0  # level reported for an all-zero frame (log of zero)
@@ -38,25 +46,21 @@ class VadSettings:
 
     @classmethod
     def from_config(cls, config: dict) -> "VadSettings":
-        vad = config["vad"]
-        settings = cls(
-            sample_rate=int(config["audio"]["sample_rate"]),
-            frame_ms=int(vad["frame_ms"]),
-            aggressiveness=int(vad["aggressiveness"]),
-            energy_floor_dbfs=float(vad["energy_floor_dbfs"]),
-            min_speech_s=float(vad["min_speech_s"]),
-            hangover_s=float(vad["hangover_s"]),
-        )
+        sample_rate = check_value("audio.sample_rate", config["audio"]["sample_rate"], int)
+        settings = typed(cls, config["vad"], "vad", sample_rate=sample_rate)
         settings.validate()
         return settings
 
     def validate(self) -> None:
-        if self.frame_ms not in (10, 20, 30):
-            raise ValueError(f"vad.frame_ms must be 10, 20 or 30 (webrtcvad), got {self.frame_ms}")
-        if self.sample_rate not in (8000, 16000, 32000, 48000):
-            raise ValueError(f"audio.sample_rate {self.sample_rate} is not supported by webrtcvad")
-        if not 0 <= self.aggressiveness <= 3:
-            raise ValueError(f"vad.aggressiveness must be 0..3, got {self.aggressiveness}")
+        require(self.frame_ms in FRAME_MS, "vad.frame_ms",
+                f"must be one of {FRAME_MS} (webrtcvad), not {self.frame_ms}")
+        require(self.sample_rate in SAMPLE_RATES, "audio.sample_rate",
+                f"must be one of {SAMPLE_RATES} (webrtcvad), not {self.sample_rate}")
+        require(self.aggressiveness in AGGRESSIVENESS, "vad.aggressiveness",
+                f"must be one of {AGGRESSIVENESS}, not {self.aggressiveness}")
+        require(self.energy_floor_dbfs <= 0, "vad.energy_floor_dbfs",
+                f"must be <= 0 dBFS, not {self.energy_floor_dbfs}")
+        positive(self, "vad", "min_speech_s", "hangover_s")
 
     @property
     def frame_samples(self) -> int:

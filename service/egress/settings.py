@@ -8,11 +8,11 @@ once, at start-up, with a message naming the key.
 from __future__ import annotations
 
 import socket
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
-from ..config import ConfigError
+from ..config import SettingError, between, non_negative, positive, require, typed
 
 __all__ = ["BrokerAddress", "MqttSettings"]
 
@@ -24,7 +24,8 @@ _SCHEMES = {  # scheme -> (transport, tls, default port)
     "ws": ("websockets", False, 80),
     "wss": ("websockets", True, 443),
 }
-_PROTOCOLS = ("auto", "5", "3.1.1")
+_QOS = (0, 1, 2)
+_MAX_PORT = 65535
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,7 @@ class MqttSettings:
     tls_ca_file: str
     tls_cert_file: str
     tls_key_file: str
-    protocol: str
+    protocol: Literal["auto", "5", "3.1.1"]
     topic_root: str
     instance_id: str
     qos_nudges: int
@@ -75,29 +76,23 @@ class MqttSettings:
 
     @classmethod
     def from_config(cls, section: dict[str, Any]) -> MqttSettings:
-        """Build from the ``[mqtt]`` section of :func:`service.config.load_config`."""
-        names = [f.name for f in fields(cls)]
-        missing = [n for n in names if n not in section]
-        if missing:
-            raise ConfigError(f"[mqtt] is missing {', '.join(missing)} (see config/mqtt.toml)")
-        settings = cls(**{n: section[n] for n in names})
+        """Build from the ``[mqtt]`` section of :func:`service.config.load_config`; a bad value names its key."""
+        settings = typed(cls, section, "mqtt")
         settings._validate()
         return settings
 
     def _validate(self) -> None:
         for name in ("qos_nudges", "qos_state", "qos_events", "qos_transcript", "qos_status"):
-            if getattr(self, name) not in (0, 1, 2):
-                raise ConfigError(f"mqtt.{name} must be 0, 1 or 2, not {getattr(self, name)!r}")
-        if self.protocol not in _PROTOCOLS:
-            raise ConfigError(f"mqtt.protocol must be one of {', '.join(_PROTOCOLS)}, not {self.protocol!r}")
-        if self.outbox_size < 1:
-            raise ConfigError("mqtt.outbox_size must be at least 1")
-        if not 0.0 <= self.backoff_jitter <= 1.0:
-            raise ConfigError("mqtt.backoff_jitter must be between 0 and 1")
-        if self.backoff_base_s <= 0 or self.backoff_max_s < self.backoff_base_s:
-            raise ConfigError("mqtt.backoff_base_s must be > 0 and <= mqtt.backoff_max_s")
-        if not self.topic_root or any(c in self.topic_root for c in "+#\0"):
-            raise ConfigError(f"mqtt.topic_root {self.topic_root!r} is not a valid topic prefix")
+            require(getattr(self, name) in _QOS, f"mqtt.{name}", f"must be 0, 1 or 2, not {getattr(self, name)!r}")
+        positive(self, "mqtt", "outbox_size", "nudge_expiry_s", "backoff_base_s", "ack_timeout_s", "keepalive_s",
+                 "display_card_s")
+        non_negative(self, "mqtt", "state_interval_s", "drain_timeout_s")
+        between(self, "mqtt", 0.0, 1.0, "backoff_jitter")
+        between(self, "mqtt", 1, _MAX_PORT, "embedded_tcp_port", "embedded_ws_port")
+        require(self.backoff_max_s >= self.backoff_base_s, "mqtt.backoff_max_s",
+                f"must be >= mqtt.backoff_base_s ({self.backoff_base_s:g})")
+        require(bool(self.topic_root) and not any(c in self.topic_root for c in "+#\0"), "mqtt.topic_root",
+                f"{self.topic_root!r} is not a valid topic prefix")
         if self.broker_url:
             self.broker()  # raises on a malformed URL
 
@@ -116,15 +111,13 @@ class MqttSettings:
         if self.embedded:
             return BrokerAddress(self.embedded_host, self.embedded_tcp_port, "tcp", False, "", "", "")
         parts = urlsplit(self.broker_url)
-        if parts.scheme not in _SCHEMES or not parts.hostname:
-            raise ConfigError(
-                f"mqtt.broker_url {self.broker_url!r}: expected mqtt://, mqtts://, ws:// or wss:// with a host"
-            )
+        require(parts.scheme in _SCHEMES and bool(parts.hostname), "mqtt.broker_url",
+                f"{self.broker_url!r}: expected mqtt://, mqtts://, ws:// or wss:// with a host")
         transport, tls, default_port = _SCHEMES[parts.scheme]
         try:
             port = parts.port or default_port
         except ValueError:
-            raise ConfigError(f"mqtt.broker_url {self.broker_url!r} has a bad port") from None
+            raise SettingError("mqtt.broker_url", f"{self.broker_url!r} has a bad port") from None
         return BrokerAddress(
             host=parts.hostname,
             port=port,

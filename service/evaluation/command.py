@@ -16,8 +16,9 @@ import sys
 from pathlib import Path
 from typing import Callable, TextIO
 
-from ..config import ConfigError, load_config
+from ..config import ConfigError
 from ..replay.transcript import replay_transcript
+from ..settings import load_checked_config
 from .cases import Case, CaseError, load_cases
 from .scoring import CaseResult, EvaluationSettings, KindScore, SuiteScore, score_case, suite_score, summarize
 
@@ -73,7 +74,7 @@ def _describe_failures(results: list[CaseResult]) -> list[str]:
 def main(folders: str | list[str], config_file: str | None = None, out: TextIO = sys.stdout) -> int:
     folders = [folders] if isinstance(folders, str) else list(folders)
     try:
-        config = load_config(config_file)
+        config = load_checked_config(config_file)
         suites = [(folder, load_cases(folder)) for folder in folders]
     except (CaseError, ConfigError) as exc:
         print(f"coach eval: {exc}", file=sys.stderr)

@@ -9,8 +9,9 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 
-from service.config import ConfigError, load_config
+from service.config import ConfigError
 from service.egress import EmbeddedBroker, MqttCallSink, MqttSettings, Publisher
+from service.settings import load_checked_config
 
 from .server import IngressServer
 
@@ -42,7 +43,7 @@ def _main(args: argparse.Namespace) -> int:
     if args.instance:
         overrides["mqtt"]["instance_id"] = args.instance
     try:
-        config = load_config(args.config, overrides)
+        config = load_checked_config(args.config, overrides)
         return asyncio.run(run_serve(config, publish=not args.no_mqtt))
     except ConfigError as exc:
         log.error("%s", exc)

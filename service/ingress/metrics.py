@@ -1,66 +1,60 @@
-"""A tiny metrics registry written out in the Prometheus text format (0.0.4).
+"""The server's counters and gauges, exposed through ``prometheus_client``.
 
-Why not prometheus_client: we need five series, and a dependency for them
-would outweigh the fifty lines here. Counters and gauges only, with labels;
-single-threaded use from the event loop (gauges may be read from callbacks).
+Why the library rather than hand-made text: it formats every value exactly
+(a count of 1234567 never becomes ``1.23457e+06``), escapes label values and
+keeps the exposition format right as Prometheus evolves. Why a thin wrapper:
+the call code counts by name (``inc("callcoach_errors_total", endpoint=...)``)
+without importing the library, and each server gets a registry of its own, so
+several servers in one process (the tests) never share or collide on series.
+Label names are declared with the metric, as Prometheus wants: an ``inc`` with
+other labels is a programming error and raises.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, disable_created_metrics, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 __all__ = ["CONTENT_TYPE", "Metrics"]
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+# What generate_latest writes: the plain text format 0.0.4.
+CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
-
-
-@dataclass
-class _Family:
-    name: str
-    kind: str  # "counter" | "gauge"
-    help: str
-    values: dict[tuple[tuple[str, str], ...], float] = field(default_factory=dict)
-    reader: Callable[[], float] | None = None
-
-    def lines(self) -> list[str]:
-        out = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} {self.kind}"]
-        values = {(): self.reader()} if self.reader else self.values
-        for labels, value in sorted(values.items()):
-            tag = ",".join(f'{k}="{_escape(v)}"' for k, v in labels)
-            out.append(f"{self.name}{{{tag}}} {value:g}" if tag else f"{self.name} {value:g}")
-        return out
+# Counters would also export a `<name>_created` timestamp series; /metrics
+# publishes the series of docs/contracts.md and no others.
+disable_created_metrics()
 
 
 class Metrics:
-    """Named counters and gauges; :meth:`render` gives the /metrics body."""
+    """Named counters and gauges in a registry of their own; :meth:`render` gives the /metrics body."""
 
     def __init__(self) -> None:
-        self._families: dict[str, _Family] = {}
+        self._registry = CollectorRegistry()
+        self._metrics: dict[str, Counter | Gauge] = {}
 
-    def counter(self, name: str, help: str) -> None:
-        self._families[name] = _Family(name, "counter", help)
+    def counter(self, name: str, help: str, labels: Sequence[str] = ()) -> None:
+        """Declare a counter (``name`` ends in ``_total``) and the names of its labels."""
+        self._metrics[name] = Counter(name, help, labels, registry=self._registry)
 
-    def gauge(self, name: str, help: str, reader: Callable[[], float] | None = None) -> None:
-        self._families[name] = _Family(name, "gauge", help, reader=reader)
+    def gauge(self, name: str, help: str, reader: Callable[[], float] | None = None,
+              labels: Sequence[str] = ()) -> None:
+        """Declare a gauge: read from ``reader`` at every render, or given by :meth:`set`."""
+        gauge = Gauge(name, help, labels, registry=self._registry)
+        if reader is not None:
+            gauge.set_function(reader)
+        self._metrics[name] = gauge
 
     def inc(self, name: str, amount: float = 1.0, **labels: str) -> None:
-        family = self._families[name]
-        key = tuple(sorted(labels.items()))
-        family.values[key] = family.values.get(key, 0.0) + amount
+        self._series(name, labels).inc(amount)
 
     def set(self, name: str, value: float, **labels: str) -> None:
-        self._families[name].values[tuple(sorted(labels.items()))] = value
+        self._series(name, labels).set(value)
 
-    def value(self, name: str, **labels: str) -> float:
-        family = self._families[name]
-        if family.reader:
-            return family.reader()
-        return family.values.get(tuple(sorted(labels.items())), 0.0)
+    def _series(self, name: str, labels: dict[str, str]) -> Counter | Gauge:
+        metric = self._metrics[name]
+        return metric.labels(**labels) if labels else metric
 
     def render(self) -> str:
-        return "\n".join(line for f in self._families.values() for line in f.lines()) + "\n"
+        return generate_latest(self._registry).decode("utf-8")

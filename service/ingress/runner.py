@@ -40,6 +40,11 @@ _STEM_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _STEM_MAX = 120
 
 
+def report_stem(call_id: str) -> str:
+    """The report's file name for a call id: safe on every file system, so distinct ids may share one."""
+    return _STEM_UNSAFE.sub("_", call_id)[:_STEM_MAX] or "call"
+
+
 @dataclass(frozen=True, slots=True)
 class Registration:
     """Call metadata announced before any audio (AudioSocket legs carry only a UUID)."""
@@ -72,6 +77,10 @@ class CallRunner:
     def label(self) -> str:
         return f"{self.endpoint} call={self.info.call_id}"
 
+    @property
+    def stem(self) -> str:
+        return report_stem(self.info.call_id)
+
     def join(self, parties: tuple[Speaker, ...]) -> None:
         for party in parties:
             self.legs[party] = True
@@ -98,8 +107,7 @@ class CallRunner:
         if self.timeline is not None:
             for audio in self.timeline.finish():
                 self.pipeline.feed(audio.speaker, audio.pcm)
-        stem = _STEM_UNSAFE.sub("_", self.info.call_id)[:_STEM_MAX] or "call"
-        return write_report(self.pipeline.finish(), reports_dir, stem)
+        return write_report(self.pipeline.finish(), reports_dir, self.stem)
 
 
 class CallBook:
@@ -134,6 +142,9 @@ class CallBook:
         runner = self.calls.get(key)
         if runner is not None:
             return self._join(runner, start)
+        collision = self._collision(start.call_id)
+        if collision:
+            return ProtocolError("duplicate_call_id", collision, Fault.INVALID)
         registration = self._registered.pop(key, None)
         if registration is None and registration_required:
             return ProtocolError("unregistered", f"call {start.call_id[:40]!r} was not registered", Fault.POLICY)
@@ -147,6 +158,15 @@ class CallBook:
         runner.join(tuple(start.parties))
         self.calls[key] = runner
         return runner
+
+    def _collision(self, call_id: str) -> str | None:
+        """Why ``call_id`` would overwrite another call's report (an open call or a saved report), or None."""
+        stem = report_stem(call_id)
+        if any(runner.stem == stem for runner in self.calls.values()):
+            return f"call id {call_id[:40]!r} collides with a call in progress (report {stem}.coach.json)"
+        if (Path(self._settings.reports_dir) / f"{stem}.coach.json").exists():
+            return f"call id {call_id[:40]!r} already has a report ({stem}.coach.json): call ids must be unique"
+        return None
 
     def _join(self, runner: CallRunner, start: CallStart) -> CallRunner | ProtocolError:
         if not runner.two_legs or len(start.parties) != 1 or runner.finishing:

@@ -122,14 +122,18 @@ class IngressServer:
         m.gauge("callcoach_ready", "1 while this replica takes new calls (see /readyz).",
                 lambda: 0.0 if self.unready() else 1.0)
         m.gauge("callcoach_draining", "1 while this replica drains before stopping.", lambda: float(self.draining))
-        m.gauge("callcoach_instance_info", "This replica's instance id (mqtt.instance_id), as a label.")
+        m.gauge("callcoach_instance_info", "This replica's instance id (mqtt.instance_id), as a label.",
+                labels=("instance",))
         m.set("callcoach_instance_info", 1.0, instance=self.instance)
         m.gauge("callcoach_decode_queue_depth", "Utterances waiting for ASR.", self._queue_depth)
-        m.counter("callcoach_frames_in_total", "Messages received, by endpoint.")
-        m.counter("callcoach_calls_total", "Calls finalised, by endpoint and how they ended.")
-        m.counter("callcoach_nudges_out_total", "Nudges sent to agents, by kind.")
-        m.counter("callcoach_errors_total", "Client and server errors, by endpoint and type.")
-        m.counter("callcoach_late_audio_seconds_total", "Audio dropped as duplicate or later than the skew bound.")
+        m.counter("callcoach_frames_in_total", "Messages received, by endpoint.", labels=("endpoint",))
+        m.counter("callcoach_calls_total", "Calls finalised, by endpoint and how they ended.",
+                  labels=("endpoint", "ended"))
+        m.counter("callcoach_nudges_out_total", "Nudges sent to agents, by kind.", labels=("kind",))
+        m.counter("callcoach_errors_total", "Client and server errors, by endpoint and type.",
+                  labels=("endpoint", "type"))
+        m.counter("callcoach_late_audio_seconds_total", "Audio dropped as duplicate or later than the skew bound.",
+                  labels=("endpoint",))
         return m
 
     def _queue_depth(self) -> float:

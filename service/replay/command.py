@@ -13,11 +13,12 @@ import sys
 import time
 from pathlib import Path
 
-from ..config import ConfigError, load_config
+from ..config import ConfigError
 from .batch import BatchInput, BatchOptions, run_batch
 from .html_report import ReportSettings, write_html_report
 from .publish import publishing_sink
 from ..call import write_report
+from ..settings import load_checked_config
 from .summary import write_summary
 from .summary_html import write_summary_html
 
@@ -92,7 +93,7 @@ def _parse_speed(text: str) -> float | None:
 def run(args: argparse.Namespace) -> int:
     try:
         overrides = {"audio": {"agent_channel": args.agent_channel}} if args.agent_channel else {}
-        config = load_config(args.config, overrides)
+        config = load_checked_config(args.config, overrides)
         speed = _parse_speed(args.speed)
     except ConfigError as exc:
         print(f"coach replay: {exc}", file=sys.stderr)

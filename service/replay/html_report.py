@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..coaching import kinds as catalogue
-from ..config import defaults_dir
+from ..config import check_value, defaults_dir, non_negative, positive, require, typed
 from ..call import write_atomic
 from .html_page import METRICS, attrs, esc, format_metric, format_seconds, render_page
 
@@ -85,9 +85,12 @@ class ReportSettings:
 
     @classmethod
     def from_config(cls, section: dict[str, Any]) -> ReportSettings:
-        return cls(float(section["silence_min_s"]), float(section["timeline_min_px_per_s"]),
-                   tuple(sorted(float(s) for s in section["timeline_tick_steps_s"])),
-                   int(section["timeline_max_ticks"]), float(section["timeline_marker_stack_s"]))
+        steps = check_value("reports.timeline_tick_steps_s", section["timeline_tick_steps_s"], tuple[float, ...])
+        settings = typed(cls, section, "reports", timeline_tick_steps_s=tuple(sorted(steps)))
+        require(bool(steps), "reports.timeline_tick_steps_s", "must list at least one spacing")
+        positive(settings, "reports", "timeline_min_px_per_s", "timeline_tick_steps_s", "timeline_max_ticks")
+        non_negative(settings, "reports", "silence_min_s", "timeline_marker_stack_s")
+        return settings
 
     @classmethod
     def shipped(cls) -> ReportSettings:

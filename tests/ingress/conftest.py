@@ -97,8 +97,9 @@ class Served:
         return self.proc.wait(timeout=60)
 
 
-def start_server(tmp: Path, server: dict | None = None, asr_engine: str = "none", mqtt: str = "") -> Served:
-    """`coach serve` on a free port; publishes to the broker at ``mqtt`` if given, else not at all."""
+def start_server(tmp: Path, server: dict | None = None, asr_engine: str = "none", mqtt: str = "",
+                 args: tuple[str, ...] = ()) -> Served:
+    """`coach serve` on a free port (or ``server["port"]``); publishes to the broker at ``mqtt`` if given."""
     tmp.mkdir(parents=True, exist_ok=True)
     reports = tmp / "reports"
     config = write_config(tmp / "serve.toml", reports, server, asr_engine)
@@ -106,7 +107,7 @@ def start_server(tmp: Path, server: dict | None = None, asr_engine: str = "none"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "service.cli", "serve", "--config", str(config),
-         *(["--broker", mqtt] if mqtt else ["--no-mqtt"])],
+         *(["--broker", mqtt] if mqtt else ["--no-mqtt"]), *args],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log.open("w"), env=env)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from websockets.datastructures import Headers
 
 from service.config import ConfigError
@@ -68,10 +69,56 @@ def test_bad_values_are_refused(bad):
 
 def test_metrics_render_prometheus_text():
     m = Metrics()
-    m.counter("x_total", "Things.")
+    m.counter("x_total", "Things.", labels=("endpoint",))
     m.gauge("depth", "Depth.", lambda: 3)
-    m.inc("x_total", endpoint='a"b')
-    m.inc("x_total", 2, endpoint='a"b')
+    m.inc("x_total", endpoint="a")
+    m.inc("x_total", 2, endpoint="a")
     text = m.render()
-    assert '# TYPE x_total counter\nx_total{endpoint="a\\"b"} 3\n' in text
-    assert "# TYPE depth gauge\ndepth 3\n" in text
+    assert '# HELP x_total Things.\n# TYPE x_total counter\nx_total{endpoint="a"} 3.0\n' in text
+    assert "# HELP depth Depth.\n# TYPE depth gauge\ndepth 3.0\n" in text
+    assert "_created" not in text  # only the series of docs/contracts.md
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """``{(name, labels): value}`` as a Prometheus server reads the exposition."""
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(text) for s in family.samples}
+
+
+def test_large_counts_are_exact():
+    m = Metrics()
+    m.counter("frames_total", "Frames.", labels=("endpoint",))
+    m.inc("frames_total", 1234566, endpoint="twilio")
+    m.inc("frames_total", endpoint="twilio")
+    text = m.render()
+    assert "1.23457e+06" not in text
+    assert samples(text)[("frames_total", (("endpoint", "twilio"),))] == 1234567
+
+
+def test_label_values_are_escaped_and_labels_sorted():
+    m = Metrics()
+    m.counter("calls_total", "Calls.", labels=("endpoint", "ended"))
+    m.inc("calls_total", endpoint='a"b\\c\nd', ended="stop")
+    text = m.render()
+    assert 'calls_total{ended="stop",endpoint="a\\"b\\\\c\\nd"} 1.0\n' in text
+    assert samples(text)[("calls_total", (("ended", "stop"), ("endpoint", 'a"b\\c\nd')))] == 1
+
+
+def test_gauges_read_at_render_or_set_with_labels():
+    depth = [0]
+    m = Metrics()
+    m.gauge("depth", "Depth.", lambda: depth[0])
+    m.gauge("info", "Instance.", labels=("instance",))
+    m.set("info", 1, instance="a")
+    depth[0] = 7
+    assert samples(m.render()) == {("depth", ()): 7, ("info", (("instance", "a"),)): 1}
+
+
+def test_each_registry_is_its_own_and_labels_are_declared():
+    first, second = Metrics(), Metrics()
+    for m in (first, second):  # the same names in one process: one registry per server
+        m.counter("errors_total", "Errors.", labels=("endpoint", "type"))
+    first.inc("errors_total", endpoint="stream", type="auth")
+    assert "errors_total{" in first.render() and "errors_total{" not in second.render()
+    with pytest.raises(ValueError):
+        first.inc("errors_total", endpoint="stream")
