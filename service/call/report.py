@@ -5,6 +5,7 @@ replay`` of the same audio are byte-for-byte comparable. Fields beyond the
 original contract are additive: ``agent_id``, ``speech`` (each party's
 voice-activity segments as ``[start, end]`` pairs, for timelines),
 ``suppressed``, ``instance`` (the live replica that served the call),
+``noise`` (each party's line noise and the speech floor it set, from audio),
 ``settings`` (every setting that shapes which nudges fire, so
 QA can reproduce a report) and ``metadata`` (from the platform or a sidecar
 file, when there is one).
@@ -55,6 +56,7 @@ class CallReport:
     settings: dict[str, Any]
     metadata: dict[str, Any] = field(default_factory=dict)
     instance: str = ""
+    noise: dict[str, dict] = field(default_factory=dict)
     schema: str = SCHEMA
 
     @classmethod
@@ -78,6 +80,7 @@ class CallReport:
             settings=settings_echo(config),
             metadata=dict(info.metadata),
             instance=info.instance,
+            noise={party: line.to_dict() for party, line in result.noise.items()},
         )
 
     def to_dict(self) -> dict:
@@ -98,6 +101,7 @@ class CallReport:
             "settings": self.settings,
             **({"metadata": dict(self.metadata)} if self.metadata else {}),
             **({"instance": self.instance} if self.instance else {}),
+            **({"noise": self.noise} if self.noise else {}),
         }
 
 

@@ -151,6 +151,17 @@ MessageLookup = Callable[[str, str], str]  # (kind, variant) -> message in the d
 
 
 @dataclass(frozen=True, slots=True)
+class LineNoise:
+    """One party's line at the end of the call: its noise level (None if too little audio) and speech floor."""
+
+    noise_dbfs: float | None
+    floor_dbfs: float
+
+    def to_dict(self) -> dict:
+        return {"noise_dbfs": self.noise_dbfs, "floor_dbfs": round(self.floor_dbfs, 1)}
+
+
+@dataclass(frozen=True, slots=True)
 class SessionResult:
     duration: float
     transcript: list[TranscriptSegment]
@@ -161,6 +172,7 @@ class SessionResult:
     customer_wpm: float
     suppressed: dict[str, int]
     speech: dict[str, list[SpeechSegment]]
+    noise: dict[str, LineNoise]  # per party, when audio was heard (not for transcript replays)
 
 
 @dataclass(slots=True)
@@ -324,6 +336,8 @@ class CallSession:
             customer_wpm=_wpm(words["customer"], metrics.customer_talk_s),
             suppressed=dict(self._gate.suppressed),
             speech={s: self._dynamics.segments(s) for s in SPEAKERS},
+            noise={s: LineNoise(c.noise.noise_dbfs, c.noise.floor_dbfs) for s, c in self._classifiers.items()
+                   if c.noise.heard},
         )
 
     # -- frame loop ---------------------------------------------------------------------

@@ -4,6 +4,9 @@ Two small pieces with one job each:
 
 * :class:`FrameClassifier` says whether one fixed-size frame holds speech
   (webrtcvad, behind an energy floor so faint line noise is never speech).
+  The floor follows each channel's own noise (:class:`NoiseFloor`): a line
+  that sits at -45 dBFS of hiss, crosstalk or office babble raises its floor
+  above that noise, so the noise never becomes "speech" and "interruptions".
 * :class:`TurnTracker` smooths those per-frame decisions into speech segments
   with hysteresis counted in frames (quiet -> starting -> speaking -> stopping),
   like pipecat's VAD analyser but driven by frame indexes, never a clock. A
@@ -23,8 +26,8 @@ import webrtcvad
 
 from ..config import check_value, positive, require, typed
 
-__all__ = ["AGGRESSIVENESS", "FRAME_MS", "VadSettings", "FrameClassifier", "TurnTracker", "TrackerState",
-           "frame_rms_dbfs"]
+__all__ = ["AGGRESSIVENESS", "FRAME_MS", "VadSettings", "FrameClassifier", "NoiseFloor", "TurnTracker",
+           "TrackerState", "frame_rms_dbfs"]
 
 # What webrtcvad accepts: frame lengths (ms), sample rates (Hz) and aggressiveness modes.
 FRAME_MS = (10, 20, 30)
@@ -33,6 +36,8 @@ AGGRESSIVENESS = (0, 1, 2, 3)
 
 _FULL_SCALE = 32768.0
 _SILENCE_DBFS = -120.0  # level reported for an all-zero frame (log of zero)
+_LEVEL_BIN_DB = 1.0  # the noise tracker counts frame levels in bins of this width
+_LEVEL_BINS = int(-_SILENCE_DBFS / _LEVEL_BIN_DB) + 1  # -120 .. 0 dBFS
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +48,11 @@ class VadSettings:
     energy_floor_dbfs: float
     min_speech_s: float
     hangover_s: float
+    noise_window_s: float
+    noise_percentile: float
+    noise_margin_db: float
+    noise_update_s: float
+    noise_min_s: float
 
     @classmethod
     def from_config(cls, config: dict) -> "VadSettings":
@@ -60,7 +70,12 @@ class VadSettings:
                 f"must be one of {AGGRESSIVENESS}, not {self.aggressiveness}")
         require(self.energy_floor_dbfs <= 0, "vad.energy_floor_dbfs",
                 f"must be <= 0 dBFS, not {self.energy_floor_dbfs}")
-        positive(self, "vad", "min_speech_s", "hangover_s")
+        positive(self, "vad", "min_speech_s", "hangover_s", "noise_window_s", "noise_update_s", "noise_min_s",
+                 "noise_margin_db")
+        require(0 < self.noise_percentile < 100, "vad.noise_percentile",
+                f"must be between 0 and 100, not {self.noise_percentile}")
+        require(self.noise_update_s <= self.noise_window_s and self.noise_min_s <= self.noise_window_s,
+                "vad.noise_update_s", "noise_update_s and noise_min_s must not exceed noise_window_s")
 
     @property
     def frame_samples(self) -> int:
@@ -78,6 +93,9 @@ class VadSettings:
     def hangover_frames(self) -> int:
         return max(1, math.ceil(round(self.hangover_s / self.frame_s, 6)))
 
+    def frames_of(self, seconds: float) -> int:
+        return max(1, round(seconds / self.frame_s))
+
 
 def frame_rms_dbfs(frames: np.ndarray) -> np.ndarray:
     """RMS level of each row of ``frames`` (int16 samples) in dBFS."""
@@ -87,21 +105,85 @@ def frame_rms_dbfs(frames: np.ndarray) -> np.ndarray:
     return np.where(power > 0, level, _SILENCE_DBFS)
 
 
+class NoiseFloor:
+    """One channel's noise level and the energy floor it implies, learnt from the call itself.
+
+    The noise is a low percentile (``noise_percentile``) of the channel's frame
+    levels over the last ``noise_window_s``: speech has pauses, so the quietest
+    fifth of a stretch of call is the line itself. The floor is that noise plus
+    ``noise_margin_db``, never below ``energy_floor_dbfs`` (a clean line keeps
+    the fixed floor). It is recomputed every ``noise_update_s`` at fixed frame
+    numbers and applies from the next frame on, so the decisions do not depend
+    on how the audio was chunked (live and replay agree) and no frame judges
+    itself. Levels are counted in 1 dB bins: adding, dropping and reading a
+    percentile cost the same however long the window.
+    """
+
+    def __init__(self, settings: VadSettings) -> None:
+        self._base = settings.energy_floor_dbfs
+        self._margin = settings.noise_margin_db
+        self._quantile = settings.noise_percentile / 100.0
+        self._update = settings.frames_of(settings.noise_update_s)
+        self._min_frames = settings.frames_of(settings.noise_min_s)
+        self._ring = np.full(settings.frames_of(settings.noise_window_s), -1, dtype=np.int64)  # bin per frame
+        self._counts = np.zeros(_LEVEL_BINS, dtype=np.int64)
+        self._frames = 0
+        self.floor_dbfs = self._base
+        self.noise_dbfs: float | None = None  # None until noise_min_s of audio was heard
+
+    @property
+    def heard(self) -> bool:
+        """Whether any audio went through this channel (transcript replays have none)."""
+        return self._frames > 0
+
+    def floors(self, levels: np.ndarray) -> np.ndarray:
+        """The floor in force for each frame of ``levels`` (in order), then learn from them."""
+        out = np.empty(len(levels))
+        done = 0
+        while done < len(levels):
+            step = min(len(levels) - done, self._update - self._frames % self._update)
+            out[done:done + step] = self.floor_dbfs
+            self._learn(levels[done:done + step])
+            done += step
+            if self._frames % self._update == 0:
+                self._recompute()
+        return out
+
+    def _learn(self, levels: np.ndarray) -> None:
+        bins = np.clip(np.round((levels - _SILENCE_DBFS) / _LEVEL_BIN_DB), 0, _LEVEL_BINS - 1).astype(np.int64)
+        slots = (self._frames + np.arange(len(bins))) % len(self._ring)
+        old = self._ring[slots]
+        np.subtract.at(self._counts, old[old >= 0], 1)
+        self._ring[slots] = bins
+        np.add.at(self._counts, bins, 1)
+        self._frames += len(bins)
+
+    def _recompute(self) -> None:
+        heard = int(self._counts.sum())
+        if heard < self._min_frames:
+            return
+        rank = int(np.searchsorted(np.cumsum(self._counts), self._quantile * heard, side="left"))
+        self.noise_dbfs = _SILENCE_DBFS + rank * _LEVEL_BIN_DB
+        self.floor_dbfs = max(self._base, self.noise_dbfs + self._margin)
+
+
 class FrameClassifier:
-    """Speech / not speech for whole frames of int16 audio at the engine rate."""
+    """Speech / not speech for whole frames of int16 audio at the engine rate, on one channel."""
 
     def __init__(self, settings: VadSettings) -> None:
         self._settings = settings
         self._vad = webrtcvad.Vad(settings.aggressiveness)
+        self.noise = NoiseFloor(settings)
 
     def classify(self, frames: np.ndarray) -> list[bool]:
         """Classify each row of ``frames`` (shape ``(n, frame_samples)``, int16).
 
-        The energy floor is checked first, vectorised: most of a call is
-        silence, and webrtcvad is then only asked about frames that could be
-        speech.
+        The energy floor (this channel's, see :class:`NoiseFloor`) is checked
+        first, vectorised: most of a call is silence, and webrtcvad is then
+        only asked about frames that could be speech.
         """
-        loud = frame_rms_dbfs(frames) >= self._settings.energy_floor_dbfs
+        levels = frame_rms_dbfs(frames)
+        loud = levels >= self.noise.floors(levels)
         rate = self._settings.sample_rate
         return [
             bool(is_loud) and self._vad.is_speech(frame.tobytes(), rate)
