@@ -18,7 +18,6 @@ identity, from the metadata: ``call_id``, ``agent_id`` (required),
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 from service.core.codecs import decode_payload, deinterleave
@@ -27,7 +26,7 @@ from service.core.events import SPEAKERS
 from .auth import Handshake, basic_password, bearer_or_query_token, same_secret
 from .base import Adapter
 from .events import AdapterEvent, CallStart, Fault, ProtocolError
-from .spec import Protocol
+from .spec import Protocol, SecretSettings
 from .wire import field, parse_object
 
 __all__ = ["PROTOCOL", "AudioForkAdapter", "AudioForkSettings"]
@@ -40,25 +39,16 @@ _MIXES = ("stereo", "mono")
 _ENCODING = "pcm16"
 
 
-@dataclass(frozen=True, slots=True)
-class AudioForkSettings:
+class AudioForkSettings(SecretSettings):
     """``[server] audio_fork_token``: sent as the HTTP Basic password, a Bearer token or ``?token=``."""
 
-    token: str
+    __slots__ = ()
     credential_key: ClassVar[str] = "audio_fork_token"
-
-    @classmethod
-    def from_config(cls, section: dict) -> AudioForkSettings:
-        return cls(str(section["audio_fork_token"]))
-
-    @property
-    def credential(self) -> str:
-        return self.token
 
 
 def authenticate(settings: AudioForkSettings, request: Handshake) -> str | None:
     given = basic_password(request) or bearer_or_query_token(request)
-    return None if same_secret(given, settings.token) else "missing or wrong audio_fork token"
+    return None if same_secret(given, settings.secret) else "missing or wrong audio_fork token"
 
 
 def _choice(message: dict, name: str, default: str, allowed: tuple[str, ...]) -> str | ProtocolError:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -25,7 +24,7 @@ from service.core.codecs import deinterleave, ulaw_to_pcm16
 from .auth import Handshake, same_secret
 from .base import Adapter
 from .events import AdapterEvent, CallStart, Fault, ProtocolError, Reply
-from .spec import Protocol
+from .spec import Protocol, SecretSettings
 from .wire import WireError, field, parse_object
 
 __all__ = ["PROBE_CONVERSATION", "PROTOCOL", "AudioHookAdapter", "AudioHookSettings"]
@@ -44,24 +43,15 @@ def _seconds(value: object, where: str) -> float:
     return float(m.group(1))
 
 
-@dataclass(frozen=True, slots=True)
-class AudioHookSettings:
+class AudioHookSettings(SecretSettings):
     """``[server] audiohook_api_key``: the key Genesys sends as ``X-API-KEY``."""
 
-    api_key: str
+    __slots__ = ()
     credential_key: ClassVar[str] = "audiohook_api_key"
-
-    @classmethod
-    def from_config(cls, section: dict) -> AudioHookSettings:
-        return cls(str(section["audiohook_api_key"]))
-
-    @property
-    def credential(self) -> str:
-        return self.api_key
 
 
 def authenticate(settings: AudioHookSettings, request: Handshake) -> str | None:
-    return None if same_secret(request.headers.get("X-API-KEY"), settings.api_key) else "missing or wrong X-API-KEY"
+    return None if same_secret(request.headers.get("X-API-KEY"), settings.secret) else "missing or wrong X-API-KEY"
 
 
 class AudioHookAdapter(Adapter):

@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Literal, Protocol as TypingProtocol
 from .auth import Handshake
 from .base import Adapter
 
-__all__ = ["Protocol", "ProtocolSettings", "Registration", "Transport"]
+__all__ = ["Protocol", "ProtocolSettings", "Registration", "SecretSettings", "Transport"]
 
 Transport = Literal["websocket", "tcp"]
 
@@ -24,6 +24,22 @@ class ProtocolSettings(TypingProtocol):
 
     @property
     def credential(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SecretSettings:
+    """Settings of a protocol whose only ``[server]`` key is its credential (subclasses name the key)."""
+
+    secret: str
+    credential_key: ClassVar[str] = ""
+
+    @classmethod
+    def from_config(cls, section: dict) -> SecretSettings:
+        return cls(str(section[cls.credential_key]))
+
+    @property
+    def credential(self) -> str:
+        return self.secret
 
 
 @dataclass(frozen=True, slots=True)

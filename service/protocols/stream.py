@@ -19,7 +19,6 @@ close code. The audio itself is the clock: no timestamps needed.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import ClassVar
 
 from service.core.codecs import ENCODINGS, decode_payload, deinterleave
@@ -27,7 +26,7 @@ from service.core.codecs import ENCODINGS, decode_payload, deinterleave
 from .auth import Handshake, bearer_or_query_token, same_secret
 from .base import Adapter
 from .events import AdapterEvent, CallStart, Fault, ProtocolError, Reply
-from .spec import Protocol
+from .spec import Protocol, SecretSettings
 from .wire import field, parse_object
 
 __all__ = ["CHANNELS", "PROTOCOL", "RATE_RANGE", "StreamAdapter", "StreamSettings"]
@@ -37,24 +36,15 @@ RATE_RANGE = (8000, 48000)
 _AGENT_CHANNELS = ("left", "right")
 
 
-@dataclass(frozen=True, slots=True)
-class StreamSettings:
+class StreamSettings(SecretSettings):
     """``[server] stream_token``: the shared token of ``/stream``."""
 
-    token: str
+    __slots__ = ()
     credential_key: ClassVar[str] = "stream_token"
-
-    @classmethod
-    def from_config(cls, section: dict) -> StreamSettings:
-        return cls(str(section["stream_token"]))
-
-    @property
-    def credential(self) -> str:
-        return self.token
 
 
 def authenticate(settings: StreamSettings, request: Handshake) -> str | None:
-    return None if same_secret(bearer_or_query_token(request), settings.token) else "missing or wrong stream token"
+    return None if same_secret(bearer_or_query_token(request), settings.secret) else "missing or wrong stream token"
 
 
 class StreamAdapter(Adapter):

@@ -9,18 +9,12 @@ surname, so the agent using either earns the kudos. Spelled-out letters and
 
 import pytest
 
-from service.coaching import CATEGORIES, PhraseError, pack_from_dict, tokenize
+from service.coaching import PhraseError, tokenize
 from service.core.events import Kudos, Nudge
 
+from .packs import make_pack
 
-def make_pack(language, *, joiners=(), negation_before=(), **categories):
-    raw = {
-        "language": language,
-        "negation": {"before": list(negation_before), "after": []},
-        "clause_joiners": list(joiners),
-        "categories": {name: categories.get(name, []) for name in CATEGORIES},
-    }
-    return pack_from_dict(raw, max_gap=2, negation_window=3)
+
 
 
 def captures(pack, text):

@@ -6,26 +6,15 @@ a tighter one. A clause joiner (Latvian "ka") lets negation reach across the
 comma before it, never across a sentence end or a plain comma.
 """
 
-from service.coaching import CATEGORIES, pack_from_dict, tokenize
+from service.coaching import tokenize
+
+from .packs import make_pack
 
 
 def greek_pack(**categories):
-    raw = {
-        "language": "el",
-        "negation": {"before": ["δεν", "καθόλου"], "after": []},
-        "categories": {name: categories.get(name, []) for name in CATEGORIES},
-    }
-    return pack_from_dict(raw, max_gap=2, negation_window=3)
+    return make_pack("el", negation_before=["δεν", "καθόλου"], **categories)
 
 
-def make_pack(language, *, joiners=(), negation_before=(), **categories):
-    raw = {
-        "language": language,
-        "negation": {"before": list(negation_before), "after": []},
-        "clause_joiners": list(joiners),
-        "categories": {name: categories.get(name, []) for name in CATEGORIES},
-    }
-    return pack_from_dict(raw, max_gap=2, negation_window=3)
 
 
 def found(pack, category, text):
@@ -50,13 +39,7 @@ def test_a_negated_wide_match_does_not_hide_a_tighter_one():
     # Tagalog repeats "hindi" ("Hindi po, hindi kayo tumawag": no, you didn't call).
     # The phrase first matches from the first "hindi", with the second one, a cue,
     # in its gap; the tight match after the comma is the contradiction.
-    raw = {
-        "language": "tl",
-        "negation": {"before": ["hindi"], "after": []},
-        "particles": ["po"],
-        "categories": {name: [] for name in CATEGORIES} | {"contradiction": ["hindi kayo tumawag"]},
-    }
-    pack = pack_from_dict(raw, max_gap=2, negation_window=3)
+    pack = make_pack("tl", negation_before=["hindi"], particles=["po"], contradiction=["hindi kayo tumawag"])
     matches = pack.find("contradiction", tokenize("Hindi po, hindi kayo tumawag noong isang linggo", "tl"))
     assert [(m.first, m.last) for m in matches] == [(2, 4)]
     assert pack.find("contradiction", tokenize("hindi ko sinasabing hindi kayo tumawag", "tl")) == []

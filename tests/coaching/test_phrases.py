@@ -4,16 +4,14 @@ import pytest
 
 from service.coaching import CATEGORIES, PhraseError, pack_from_dict, tokenize
 
+from .packs import make_pack as _make_pack
 
-def make_pack(language="en", negation_before=("not", "dont"), negation_after=(), particles=(), **categories):
-    raw = {
-        "language": language,
-        "negation": {"before": list(negation_before), "after": list(negation_after)},
-        "numbers": ["two"],
-        "particles": list(particles),
-        "categories": {name: categories.get(name, []) for name in CATEGORIES},
-    }
-    return pack_from_dict(raw, max_gap=2, negation_window=3)
+
+def make_pack(language="en", negation_before=("not", "dont"), **kwargs):
+    """English negation and the number word 'two' by default: what these tests are written against."""
+    return _make_pack(language, negation_before=negation_before, numbers=("two",), **kwargs)
+
+
 
 
 def phrases(pack, category, text):
