@@ -157,7 +157,13 @@ def _note_origins(layer: dict[str, Any], source: str, prefix: str, origins: dict
             origins[where] = source
 
 
+# Tables keyed by language code: any code may be added, and the settings class checks the entries.
+_OPEN_TABLES = ("asr.guards.languages", "asr.guards.stock_phrases")
+
+
 def _check_known(known: dict[str, Any], given: dict[str, Any], prefix: str, source: str) -> None:
+    if prefix.rstrip(".") in _OPEN_TABLES:
+        return
     for key, value in given.items():
         where = f"{prefix}{key}"
         if key not in known:

@@ -4,8 +4,17 @@ Why separate: the rules that decide whether a decode is trustworthy are the
 part most worth unit-testing and tuning, and they must not need a model to
 test. Whisper fails in recognisable ways: it invents a polite phrase on
 silence or noise ("Thank you."), it loops ("okay okay okay ..."), or it decodes
-noise into low-probability gibberish. Each check returns a short reason that
-ends up in ``TranscriptionResult.rejected``.
+noise into low-probability gibberish, or it writes a subtitler's credit it
+learned from video subtitles ("Subtitles by the Amara.org community",
+"Υπότιτλοι AUTHORWAVE"). Each check returns a short reason that ends up in
+``TranscriptionResult.rejected``.
+
+Thresholds can differ per language (``GuardSettings.for_language``): Whisper
+base is far less confident on Latvian or Tagalog than on English, so one set of
+log-probability limits either drops real speech in one language or lets noise
+through in another. Stock phrases (``stock_phrases``) are never published,
+whatever the confidence; a stock sentence inside a longer real decode is cut
+out and the rest kept.
 """
 
 from __future__ import annotations
@@ -26,11 +35,15 @@ __all__ = [
     "NO_SPEECH",
     "NO_VOICE",
     "REPETITION",
+    "STOCK_PHRASE",
     "compression_ratio",
     "cut_loop",
     "is_repetitive",
+    "is_stock",
     "judge",
     "normalise",
+    "sentences",
+    "strip_stock",
     "voiced_fraction",
 ]
 
@@ -39,6 +52,7 @@ NO_SPEECH = "no_speech"
 REPETITION = "repetition"
 LOW_CONFIDENCE = "low_confidence"
 HALLUCINATION = "hallucination"
+STOCK_PHRASE = "stock_phrase"
 
 SAMPLE_RATE = 16000
 _PUNCTUATION = str.maketrans("", "", string.punctuation + "¿¡«»“”‘’…。，、！？;·")
@@ -78,14 +92,62 @@ def _char_loop(max_repeats: int) -> re.Pattern[str]:
     return re.compile(rf"([^\s\d]{{1,8}}?)\1{{{max_repeats},}}")
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?…。！？;])\s+|\n+")
+
+
+def sentences(text: str) -> list[str]:
+    """``text`` split after sentence-ending punctuation (the punctuation stays with its sentence)."""
+    return [part for part in (p.strip() for p in _SENTENCE_END.split(text)) if part]
+
+
+@lru_cache(maxsize=64)
+def _stock_set(phrases: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(key for key in map(normalise, phrases) if key)
+
+
+def _stock(guards: GuardSettings) -> frozenset[str]:
+    return _stock_set(guards.stock_for(guards.language))
+
+
+def _is_stock_sentence(sentence: str, stock: frozenset[str]) -> bool:
+    key = normalise(sentence)
+    return bool(key) and key in stock
+
+
+def is_stock(text: str, guards: GuardSettings) -> bool:
+    """True when every sentence of ``text`` is a stock hallucination (a subtitler's credit, "thanks for watching")."""
+    stock = _stock(guards)
+    parts = sentences(text)
+    return bool(stock and parts) and all(_is_stock_sentence(p, stock) for p in parts)
+
+
+def strip_stock(text: str, guards: GuardSettings) -> str:
+    """``text`` without its stock-hallucination sentences, when real sentences remain; else unchanged.
+
+    Only whole sentences are compared, so the same words inside a longer real
+    sentence ("I was thanking you for watching the kids") are kept. A decode
+    made only of stock sentences is left whole for ``judge`` to reject.
+    """
+    stock = _stock(guards)
+    if not stock:
+        return text
+    parts = sentences(text)
+    kept = [p for p in parts if not _is_stock_sentence(p, stock)]
+    return " ".join(kept) if kept and len(kept) < len(parts) else text
+
+
 def cut_loop(text: str, guards: GuardSettings) -> str:
-    """``text`` cut after the first unit of a decoding loop, or unchanged when there is none.
+    """``text`` cut after the first unit of a decoding loop, stock sentences removed (``strip_stock``).
 
     A loop is a word n-gram (n <= ``loop_max_ngram``) repeated consecutively
     more than ``loop_max_repeats`` times, compared after ``normalise``. Loops
     inside a word ("sa'y'y'y'y'y'") collapse to one unit first; digits are
     never collapsed (1000000 is a number, not a loop).
     """
+    return strip_stock(_cut_loop(text, guards), guards)
+
+
+def _cut_loop(text: str, guards: GuardSettings) -> str:
     text = _char_loop(guards.loop_max_repeats).sub(r"\1", text)
     words = text.split()
     keys = [normalise(w) for w in words]
@@ -103,11 +165,17 @@ def cut_loop(text: str, guards: GuardSettings) -> str:
 
 
 def judge(text: str, avg_logprob: float, no_speech_prob: float, guards: GuardSettings) -> str:
-    """Reason to reject a decode, or "" to keep it. Order: silence, loop, noise, stock phrase."""
+    """Reason to reject a decode, or "" to keep it. Order: silence, stock phrase, loop, noise, polite phrase.
+
+    ``guards`` is either the base section or ``guards.for_language(language)``,
+    which applies that language's thresholds and stock phrases.
+    """
     if no_speech_prob > guards.no_speech_threshold and avg_logprob < guards.logprob_threshold:
         return NO_SPEECH
-    if not text.strip():
+    if not normalise(text):  # nothing but punctuation ("...", "-"): no word was heard
         return NO_SPEECH
+    if is_stock(text, guards):
+        return STOCK_PHRASE
     if is_repetitive(text, guards):
         return REPETITION
     if avg_logprob < guards.min_avg_logprob:

@@ -24,7 +24,7 @@ class TranscriptionResult:
 
     ``text`` is "" when the decode was rejected; ``rejected`` then names the
     guard that fired (``no_voice``, ``no_speech``, ``repetition``,
-    ``low_confidence``, ``hallucination``, ``error``). ``language`` is the one
+    ``low_confidence``, ``hallucination``, ``stock_phrase``, ``error``). ``language`` is the one
     decoded with (given or detected), ``language_probability`` 1.0 when given.
     ``decode_s`` is wall time, for metrics only: never feed it to call time.
     ``window_s`` is the encoder window that was used (QA can see the setting).

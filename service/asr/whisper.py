@@ -150,9 +150,10 @@ class WhisperTranscriber:
         beam = s.partial_beam_size if partial else s.beam_size
         decode = (encoded, prompt, tokenizer, suppressed, beam, max_new)
         text, avg_logprob, no_speech = self._generate(*decode, retry=False)
-        if guards.is_repetitive(text, s.guards):
+        g = s.guards.for_language(language)  # the decoded language's thresholds and stock phrases
+        if guards.is_repetitive(text, g):
             text, avg_logprob, no_speech = self._generate(*decode, retry=True)
-        rejected = guards.judge(text, avg_logprob, no_speech, s.guards)
+        rejected = guards.judge(text, avg_logprob, no_speech, g)
         return _Piece("" if rejected else text, language, probability, avg_logprob, no_speech, rejected,
                       frames / FRAMES_PER_SECOND)
 

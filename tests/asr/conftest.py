@@ -48,3 +48,35 @@ def words(text: str) -> set[str]:
     from service.asr.guards import normalise
 
     return set(normalise(text).split())
+
+
+def _read_clip(path) -> np.ndarray:
+    import av
+
+    with av.open(str(path)) as container:
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=16000)
+        parts = [f.to_ndarray().reshape(-1) for frame in container.decode(audio=0) for f in resampler.resample(frame)]
+        parts += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
+    audio = np.concatenate(parts).astype(np.float32)
+    audio.setflags(write=False)
+    return audio
+
+
+@pytest.fixture(scope="session")
+def real_speech():
+    """``real_speech(language)``: the real recordings of tests/data/speech/<language> (see its
+    LICENSE-NOTICE.md) as clips.json entries plus ``audio`` (float32 16 kHz); [] when there are none."""
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "data" / "speech"
+
+    @cache
+    def load(language: str) -> tuple[dict, ...]:
+        index = root / language / "clips.json"
+        if not index.exists():
+            return ()
+        clips = json.loads(index.read_text(encoding="utf-8"))["clips"]
+        return tuple({**c, "audio": _read_clip(index.parent / c["file"])} for c in clips)
+
+    return lambda language: list(load(language))
