@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "service.ingress.command",  # coach serve
     "service.demo",  # coach demo
     "service.archive.command",  # coach archive
+    "service.links.command",  # coach display-link
 )
 
 NOISY_LOGGERS = ("transitions", "amqtt", "websockets.server", "faster_whisper")

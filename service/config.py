@@ -12,6 +12,8 @@ start-up and names the file that set the bad value.
 
 from __future__ import annotations
 
+import ipaddress
+
 import copy
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
@@ -27,6 +29,7 @@ __all__ = [
     "between",
     "check_value",
     "defaults_dir",
+    "is_loopback",
     "load_config",
     "merge",
     "non_negative",
@@ -257,3 +260,16 @@ def non_negative(settings: Any, where: str, *names: str) -> None:
 def between(settings: Any, where: str, low: float, high: float, *names: str) -> None:
     """Every field in ``names`` of ``settings`` lies in ``[low, high]``."""
     _each(settings, where, names, lambda v: low <= v <= high, f"must be between {low:g} and {high:g}")
+
+
+_LOOPBACK_NAMES = ("localhost",)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an address) only reaches this machine: binding there needs no credentials."""
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -12,23 +12,28 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import json
+import secrets
 import sys
+import time
 from pathlib import Path
 
 import aiomqtt
 
-from .config import ConfigError, defaults_dir
+from .config import ConfigError, defaults_dir, merge
 from .egress import MqttSettings, Topics
 from .testing.clients import load_stereo, stream_call
-from .ingress.command import open_mqtt_sink
+from .ingress.command import describe_start_error, open_mqtt_sink
 from .ingress.server import IngressServer
+from .links import mint_display_link
 from .settings import load_checked_config
 from .testing.synth import load_scenario, synthesize_call
 
 __all__ = ["register", "prepare_demo_call", "run_demo"]
 
 DEMO_AGENT = "demo-agent"
+_DEMO_SECRET_BYTES = 32
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -67,17 +72,30 @@ def _main(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 0
     except OSError as exc:
-        print(f"coach demo: cannot start the service: {exc} (is another `coach serve` or broker running?)",
-              file=sys.stderr)
+        hint = " (is another `coach serve` or broker running?)" if exc.errno == errno.EADDRINUSE else ""
+        print(f"coach demo: cannot start the service: {describe_start_error(exc, config)}{hint}", file=sys.stderr)
         return 1
 
 
+def _with_link_secret(config: dict) -> dict:
+    """``config`` with a link secret: the configured one, else one for this run only.
+
+    Why: the display logs in to the broker with a signed link, so the demo
+    must mint one; a throw-away secret makes its links die with the demo.
+    """
+    if config["mqtt"]["link_secret"]:
+        return config
+    return merge(config, {"mqtt": {"link_secret": secrets.token_urlsafe(_DEMO_SECRET_BYTES)}})
+
+
 async def run_demo(config: dict, wav: Path, *, headless: bool, speed: float) -> int:
+    config = _with_link_secret(config)
     mqtt = MqttSettings.from_config(config["mqtt"])
     topics = Topics(mqtt.topic_root)
     async with open_mqtt_sink(config, True) as sink, IngressServer(config, sink=sink) as server:
         base = f"http://{config['server']['host']}:{server.port}"
-        print(f"agent display: {base}/display?agent={DEMO_AGENT}", flush=True)
+        link = mint_display_link(mqtt, DEMO_AGENT, default_base_url=base, now=time.time())
+        print(f"agent display: {link.url}", flush=True)
         printer = asyncio.create_task(_print_nudges(mqtt, topics.nudges(DEMO_AGENT)))
         await asyncio.sleep(float(config["demo"]["lead_in_s"]))
         print(f"streaming {wav.name} through /stream at {speed:g}x real time ...", flush=True)

@@ -2,6 +2,10 @@
 // WebSockets and shows nudges as short cards that fade, plus the live gauges.
 // It never takes the keyboard focus (the agent is typing elsewhere); new cards
 // are announced through the polite live region of the card list.
+// Whose display it is comes from the signed link (?token=, minted by
+// `coach display-link` or GET /display-link), never from ?agent= alone: the
+// page reads the token's claims to know what to show, and logs in to the
+// broker with them, where the signature and the expiry are checked.
 (() => {
   "use strict";
 
@@ -20,6 +24,11 @@
   const FADE_MS = 1000;             // matches the CSS opacity transition
   const SEEN_IDS_KEPT = 500;        // ids remembered to drop a redelivered duplicate
   const RECONNECT_MS = 2000;
+  const TOKEN_VERSION = "v1";       // service/egress/tokens.py: "v1.<claims>.<signature>"
+  const MAX_TIMER_MS = 2 ** 31 - 1; // setTimeout's longest wait; longer waits are chained
+  const SUBACK_FAILURE = 128;
+  // CONNACK codes of a refused login: 3.1.1 bad credentials / not authorised, MQTT 5 the same.
+  const REFUSED_CODES = new Set([4, 5, 134, 135]);
   const DISTRESS_KINDS = new Set(["missing_empathy", "policy_before_empathy"]);
   const CALM_KUDOS = new Set(["empathy"]);
 
@@ -64,6 +73,40 @@
     const box = $("problem");
     box.textContent = text;
     box.hidden = false;
+  }
+
+  // The token's claims {role, id, team, exp}, or null when it is not a display token.
+  function readToken(token) {
+    const parts = (token || "").split(".");
+    if (parts.length !== 3 || parts[0] !== TOKEN_VERSION) return null;
+    try {
+      const bytes = Uint8Array.from(atob(parts[1].replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+      const claims = JSON.parse(new TextDecoder().decode(bytes));
+      return claims && typeof claims.id === "string" && typeof claims.exp === "number" ? claims : null;
+    } catch (_) { return null; }
+  }
+
+  // Why the link cannot open this display (an i18n key), or "" when it can.
+  function linkProblem(claims) {
+    if (!claims || claims.role !== "agent") return "missing_link";
+    if (claims.exp * 1000 <= Date.now()) return "expired_link";
+    if (params.has("agent") && params.get("agent") !== claims.id) return "wrong_agent";
+    return "";
+  }
+
+  function atTime(epochMs, action) {
+    const wait = epochMs - Date.now();
+    if (wait <= 0) action(); else setTimeout(() => atTime(epochMs, action), Math.min(wait, MAX_TIMER_MS));
+  }
+
+  function randomHex() {
+    return Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  function stop(client, problem) {
+    client.end(true);
+    showProblem(t[problem]);
+    setConnection("offline");
   }
 
   function setDistress(upset) {
@@ -195,25 +238,35 @@
     setConnection("connecting");
     document.addEventListener("keydown", dismissNewest);
     setInterval(tickSilence, 250);
-    const agent = params.get("agent");
-    $("agent").textContent = agent || "";
-    if (!agent) { showProblem(t.missing_agent); setConnection("offline"); return; }
+    const token = params.get("token");
+    const claims = readToken(token);
+    const problem = linkProblem(claims);
+    if (problem) { showProblem(t[problem]); setConnection("offline"); return; }
+    const agent = claims.id;
+    $("agent").textContent = agent;
     if (typeof window.mqtt === "undefined") { showProblem(t.missing_library); setConnection("offline"); return; }
+    // An external broker that cannot check tokens (Mosquitto) gets the agent's
+    // own password from the link (&password=) and the bare agent id its ACL keys on.
+    const brokerPassword = params.get("password");
     const client = window.mqtt.connect(config.broker, {
-      clientId: `display-${agent}-${Math.random().toString(16).slice(2, 10)}`,
+      clientId: `display-${agent}-${randomHex()}`,
       clean: true,
       protocolVersion: 4,              // 3.1.1: every broker speaks it, the embedded one included
       reconnectPeriod: RECONNECT_MS,
-      username: agent,                 // the per-agent ACL keys on the username
-      password: params.get("password") || undefined,
+      username: brokerPassword ? agent : `${claims.role}:${agent}`,
+      password: brokerPassword || token,
     });
     client.on("connect", () => {
       setConnection("connected");
-      client.subscribe(`${config.topic_root}/agents/${agent}/#`, { qos: 1 });
+      client.subscribe(`${config.topic_root}/agents/${agent}/#`, { qos: 1 }, (err, granted) => {
+        if (err || (granted || []).some((g) => g.qos === SUBACK_FAILURE)) stop(client, "refused_link");
+      });
     });
+    client.on("error", (err) => { if (REFUSED_CODES.has(err.code)) stop(client, "refused_link"); });
     client.on("reconnect", () => setConnection("reconnecting"));
     client.on("offline", () => setConnection("offline"));
     client.on("message", onMessage);
+    atTime(claims.exp * 1000, () => stop(client, "expired_link"));
     window.callcoachClient = client;   // for debugging from the console
   }
 

@@ -11,7 +11,10 @@ window.CALLCOACH_I18N = {
     calm: "Calm", upset: "Upset", said: "Said", at: "at",
     connecting: "Connecting…", connected: "Live", reconnecting: "Reconnecting…", offline: "Offline",
     missing_library: "The display's MQTT library is missing. Run: npm ci && python -m service.display.vendor",
-    missing_agent: "No agent id: open /display?agent=YOUR_ID"
+    missing_link: "Open the display with the link you were given (/display?agent=…&token=…)",
+    expired_link: "This link has expired: ask for a new one",
+    wrong_agent: "This link was changed: open it exactly as you were given it",
+    refused_link: "The broker refused this link: ask for a new one"
   },
   el: {
     title: "Προπονητής", call: "Κλήση", silence: "Σιωπή", interruptions: "Διακοπές",
@@ -20,7 +23,10 @@ window.CALLCOACH_I18N = {
     calm: "Ήρεμος", upset: "Αναστατωμένος", said: "Είπε", at: "στο",
     connecting: "Σύνδεση…", connected: "Ζωντανά", reconnecting: "Επανασύνδεση…", offline: "Εκτός σύνδεσης",
     missing_library: "Λείπει η βιβλιοθήκη MQTT. Εκτελέστε: npm ci && python -m service.display.vendor",
-    missing_agent: "Λείπει το αναγνωριστικό: ανοίξτε /display?agent=ID"
+    missing_link: "Ανοίξτε την οθόνη με τον σύνδεσμο που σας δόθηκε (/display?agent=…&token=…)",
+    expired_link: "Ο σύνδεσμος έχει λήξει: ζητήστε νέο",
+    wrong_agent: "Ο σύνδεσμος έχει αλλοιωθεί: ανοίξτε τον ακριβώς όπως σας δόθηκε",
+    refused_link: "Ο διακομιστής απέρριψε τον σύνδεσμο: ζητήστε νέο"
   },
   tr: {
     title: "Koç", call: "Çağrı", silence: "Sessizlik", interruptions: "Söz kesme",
@@ -29,7 +35,10 @@ window.CALLCOACH_I18N = {
     calm: "Sakin", upset: "Üzgün", said: "Söylenen", at: "zaman",
     connecting: "Bağlanıyor…", connected: "Canlı", reconnecting: "Yeniden bağlanıyor…", offline: "Çevrimdışı",
     missing_library: "MQTT kitaplığı eksik. Çalıştırın: npm ci && python -m service.display.vendor",
-    missing_agent: "Temsilci kimliği yok: /display?agent=KIMLIK açın"
+    missing_link: "Ekranı size verilen bağlantıyla açın (/display?agent=…&token=…)",
+    expired_link: "Bu bağlantının süresi doldu: yenisini isteyin",
+    wrong_agent: "Bu bağlantı değiştirilmiş: size verildiği gibi açın",
+    refused_link: "Sunucu bu bağlantıyı reddetti: yenisini isteyin"
   },
   lv: {
     title: "Treneris", call: "Zvans", silence: "Klusums", interruptions: "Pārtraukumi",
@@ -38,7 +47,10 @@ window.CALLCOACH_I18N = {
     calm: "Mierīgs", upset: "Satraukts", said: "Teikts", at: "laikā",
     connecting: "Savienojas…", connected: "Tiešraide", reconnecting: "Atjauno savienojumu…", offline: "Bezsaistē",
     missing_library: "Trūkst MQTT bibliotēkas. Palaidiet: npm ci && python -m service.display.vendor",
-    missing_agent: "Nav aģenta ID: atveriet /display?agent=ID"
+    missing_link: "Atveriet ekrānu ar jums doto saiti (/display?agent=…&token=…)",
+    expired_link: "Saitei beidzies derīgums: palūdziet jaunu",
+    wrong_agent: "Saite ir mainīta: atveriet to tieši tādu, kādu saņēmāt",
+    refused_link: "Serveris noraidīja šo saiti: palūdziet jaunu"
   },
   tl: {
     title: "Coach", call: "Tawag", silence: "Katahimikan", interruptions: "Pagsabat",
@@ -47,6 +59,9 @@ window.CALLCOACH_I18N = {
     calm: "Kalmado", upset: "Galit", said: "Sinabi", at: "sa",
     connecting: "Kumokonekta…", connected: "Live", reconnecting: "Muling kumokonekta…", offline: "Offline",
     missing_library: "Nawawala ang MQTT library. Patakbuhin: npm ci && python -m service.display.vendor",
-    missing_agent: "Walang agent id: buksan ang /display?agent=ID"
+    missing_link: "Buksan ang display gamit ang link na ibinigay sa iyo (/display?agent=…&token=…)",
+    expired_link: "Nag-expire na ang link na ito: humingi ng bago",
+    wrong_agent: "Binago ang link na ito: buksan ito nang eksakto gaya ng ibinigay sa iyo",
+    refused_link: "Tinanggihan ng server ang link na ito: humingi ng bago"
   }
 };

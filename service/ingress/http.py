@@ -3,6 +3,7 @@
 ``/healthz`` (liveness), ``/readyz`` (readiness for a load balancer) and
 ``/metrics`` for operations, ``/display`` (the agent page)
 and ``/display/config.json`` (where it finds the broker, and the kind labels),
+``/display-link`` (signed display links, ``service.links.endpoint``),
 and ``/<protocol>/calls`` for protocols whose legs carry no call metadata
 (AudioSocket): the dialplan registers a call's agent and language there
 before its legs connect. websockets answers only GET requests, which is what
@@ -24,6 +25,7 @@ from websockets.http11 import Request, Response
 
 from service.display import asset
 from service.egress import MqttSettings
+from service.links import endpoint as display_link
 from service.protocols import PROTOCOLS, Handshake
 
 from .metrics import CONTENT_TYPE, Metrics
@@ -76,6 +78,9 @@ class HttpRoutes:
             return text_response(200, self.metrics.render(), CONTENT_TYPE)
         if path == "/display/config.json":
             return self._display_config(request)
+        if path == display_link.PATH:  # signed display links for the desktop integration
+            mqtt = MqttSettings.from_config(self.config["mqtt"])
+            return json_response(*display_link.display_link_reply(mqtt, request.path, request.headers))
         if path == "/display" or path.startswith("/display/"):
             found = asset(path.removeprefix("/display").lstrip("/"))
             return text_response(404, "not found\n") if found is None else response(200, found.body, found.content_type)

@@ -9,16 +9,14 @@ rather than a failure on the first call.
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, fields
 from typing import Any, get_type_hints
 
-from service.config import ConfigError
+from service.config import ConfigError, is_loopback
 from service.protocols import PROTOCOLS, MediaSettings
 
 __all__ = ["ServerSettings"]
 
-_LOOPBACK_NAMES = ("localhost",)
 _POSITIVE = ("max_message_bytes", "max_queue", "max_calls", "idle_timeout_s", "max_call_s", "poll_interval_s",
              "shutdown_grace_s", "drain_timeout_s", "ready_max_decode_wait_s")
 
@@ -88,12 +86,7 @@ class ServerSettings:
 
     @property
     def loopback(self) -> bool:
-        if self.host in _LOOPBACK_NAMES:
-            return True
-        try:
-            return ipaddress.ip_address(self.host).is_loopback
-        except ValueError:
-            return False
+        return is_loopback(self.host)
 
     def check_bind(self) -> None:
         """Refuse a non-loopback bind while any enabled endpoint is open to anyone."""

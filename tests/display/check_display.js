@@ -3,7 +3,8 @@
 // on stdout: "READY" once the page is connected to the broker (pytest then
 // publishes any kudos, then one nudge), then one JSON line with what the page
 // shows once the nudge is there.
-// With MODE "problem" it only reports the page's problem banner (no broker needed).
+// With MODE "problem" it only reports the page's problem banner, and what the
+// page shows besides (agent, cards, talk ratio): nothing, when the link is bad.
 // Usage: node check_display.js URL SCREENSHOT_PATH PROFILE_DIR [MODE]
 "use strict";
 const { chromium } = require("playwright-core");
@@ -27,7 +28,10 @@ async function main() {
     if (mode === "problem") {
       const banner = await page.waitForSelector("#problem:not([hidden])", { timeout: WAIT_MS });
       console.log(JSON.stringify({ problem: await banner.textContent(), role: await banner.getAttribute("role"),
-                                   connection: await page.getAttribute("body", "data-connection") }));
+                                   connection: await page.getAttribute("body", "data-connection"),
+                                   agent: await page.textContent("#agent"),
+                                   cards: await page.evaluate(() => document.querySelectorAll(".card").length),
+                                   ratio: await page.getAttribute("#ratio", "aria-valuenow") }));
       return;
     }
     await page.waitForSelector('body[data-connection="connected"]', { timeout: WAIT_MS });

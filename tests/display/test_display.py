@@ -5,26 +5,24 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import shutil
-import subprocess
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Self
 
-import pytest
 from egress.helpers import WAIT_S, Info
 from egress.mosquitto import Mosquitto
 
 from service.coaching.kinds import display_labels
 from service.coaching.loader import pack_languages
-from service.display import DISPLAY_DIR, asset
-from service.display.vendor import LIBRARY, vendor
+from service.display import asset
 from service.egress import MqttCallSink, MqttSettings, Publisher
+from service.links import mint_display_link
 
-ROOT = Path(__file__).resolve().parents[2]
+from .page import ROOT, page_strings, problem, show
+
 ARTIFACTS = ROOT / "tests" / "artifacts"
-SCRIPT = Path(__file__).with_name("check_display.js")
+SECRET = "link-secret-of-the-display-tests-0123456789"
 NUDGE = {"kind": "interruption", "t": 9.9, "speaker": "agent", "severity": "warn",
          "message": "Let the customer finish", "evidence": {"start": 9.1, "end": 9.9, "text": "but I already told you"}}
 # Published before NUDGE without a message: the page must fall back to the kind's label from config.json.
@@ -73,13 +71,6 @@ class DisplayServer:
         self.httpd.server_close()
 
 
-@pytest.fixture(scope="module", autouse=True)
-def vendored_library():
-    """The setup step `python -m service.display.vendor` (after `npm ci`)."""
-    if not (DISPLAY_DIR / LIBRARY.name).exists():
-        vendor(ROOT / "node_modules")
-
-
 def test_asset_serves_only_page_files():
     assert asset("").content_type.startswith("text/html")
     assert asset("display.js") is not None and asset("mqtt.min.js") is not None
@@ -91,39 +82,34 @@ def test_display_shows_a_published_nudge(tmp_path, config):
     (tmp_path / "broker").mkdir()
     broker = Mosquitto(tmp_path / "broker", ws=True)
     base = MqttSettings.from_config(config["mqtt"])
-    settings = dataclasses.replace(base, instance_id="display-test", display_ws_url=broker.ws_url)
+    settings = dataclasses.replace(base, instance_id="display-test", display_ws_url=broker.ws_url,
+                                   broker_url=broker.url, link_secret=SECRET)
     info = Info(agent_id="agent-42")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     screenshot = ARTIFACTS / "display.png"
     screenshot.unlink(missing_ok=True)
 
     async def scenario(url: str) -> dict:
-        async with Publisher(dataclasses.replace(settings, broker_url=broker.url)) as publisher:
+        async with Publisher(settings) as publisher:
             sink = MqttCallSink(publisher, settings)
             sink.call_started(info)
             sink.state(info, {"status": "active", "t": 9.0,
                               "metrics": {"talk_ratio_agent": 0.62, "interruptions_by_agent": 2}})
             assert await publisher.flush(WAIT_S)
-            node = await asyncio.create_subprocess_exec(
-                shutil.which("node"), str(SCRIPT), url, str(screenshot), str(tmp_path / "profile"),
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=ROOT)
-            try:
-                ready = await asyncio.wait_for(node.stdout.readline(), WAIT_S * 2)
-                assert ready.strip() == b"READY", (ready, await node.stderr.read())
+
+            async def publish() -> None:
                 sink.kudos(info, UNWORDED_KUDOS)
                 sink.nudge(info, NUDGE)
-                result = await asyncio.wait_for(node.stdout.readline(), WAIT_S * 2)
-                assert await asyncio.wait_for(node.wait(), WAIT_S) == 0, await node.stderr.read()
-            finally:
-                if node.returncode is None:
-                    node.kill()
-                    await node.wait()
-            return json.loads(result)
+
+            return await show(url, screenshot, tmp_path / "profile", publish)
 
     broker.start()
     try:
         with DisplayServer(settings, "en") as server:
-            shown = asyncio.run(scenario(f"http://127.0.0.1:{server.port}/display?agent=agent-42"))
+            # an external broker: the link carries the agent's broker password (this Mosquitto takes any)
+            link = mint_display_link(settings, "agent-42", default_base_url=f"http://127.0.0.1:{server.port}",
+                                     now=time.time())
+            shown = asyncio.run(scenario(link.url))
     finally:
         broker.stop()
 
@@ -143,9 +129,7 @@ def test_display_shows_a_published_nudge(tmp_path, config):
 
 def test_every_pack_language_has_every_interface_string(config):
     """One table of interface strings per language of the phrase packs, each complete; kind labels are served."""
-    loader = f"global.window = {{}}; require({json.dumps(str(DISPLAY_DIR / 'i18n.js'))}); " \
-             "console.log(JSON.stringify(window.CALLCOACH_I18N));"
-    strings = json.loads(subprocess.run([shutil.which("node"), "-e", loader], capture_output=True, check=True).stdout)
+    strings = page_strings()
     assert sorted(strings) == list(pack_languages(tuple(config["coaching"]["phrases_dirs"])))
     english = strings["en"]
     for language, table in strings.items():
@@ -156,12 +140,10 @@ def test_every_pack_language_has_every_interface_string(config):
 
 def test_page_explains_a_missing_mqtt_library(tmp_path, config):
     """Setup skipped `python -m service.display.vendor`: the page says what to run."""
-    settings = MqttSettings.from_config(config["mqtt"])
+    settings = dataclasses.replace(MqttSettings.from_config(config["mqtt"]), link_secret=SECRET)
     with DisplayServer(settings, "en", missing=("mqtt.min.js",)) as server:
-        url = f"http://127.0.0.1:{server.port}/display?agent=agent-1"
-        run = subprocess.run([shutil.which("node"), str(SCRIPT), url, "-", str(tmp_path / "profile"), "problem"],
-                             check=False, capture_output=True, cwd=ROOT, timeout=WAIT_S * 2)
-    assert run.returncode == 0, run.stderr
-    shown = json.loads(run.stdout)
+        link = mint_display_link(settings, "agent-1", default_base_url=f"http://127.0.0.1:{server.port}",
+                                 now=time.time())
+        shown = problem(link.url, tmp_path / "profile")
     assert "python -m service.display.vendor" in shown["problem"] and "npm ci" in shown["problem"]
     assert shown["role"] == "alert" and shown["connection"] == "offline"

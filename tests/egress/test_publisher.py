@@ -10,9 +10,10 @@ import threading
 
 import aiomqtt
 
-from service.egress import Backoff, EmbeddedBroker, MqttCallSink, Publisher
+from service.egress import Backoff, EmbeddedBroker, Identity, MqttCallSink, Publisher
 
 from .helpers import WAIT_S, Collector, Info
+from .logins import SERVICE_PASSWORD, embedded_settings, token_login
 from .mosquitto import Mosquitto, free_port
 
 NUDGE = {"kind": "dead_air", "t": 30.0, "speaker": "agent", "severity": "warn",
@@ -80,7 +81,7 @@ def test_expired_nudges_are_dropped_unsent_and_counted(mosquitto, settings):
 
 
 def test_embedded_broker_serves_tcp_and_websockets(settings):
-    settings = dataclasses.replace(settings, embedded_tcp_port=free_port(), embedded_ws_port=free_port())
+    settings = embedded_settings(settings)
     info = Info(agent_id="agent-9")
 
     async def scenario():
@@ -90,7 +91,8 @@ def test_embedded_broker_serves_tcp_and_websockets(settings):
             assert await publisher.flush(WAIT_S)
             # A display connects over WebSockets, like the browser does, and gets the retained state.
             async with aiomqtt.Client("127.0.0.1", settings.embedded_ws_port, transport="websockets",
-                                      websocket_path="/", identifier="ws-display") as display:
+                                      websocket_path="/", identifier="ws-display",
+                                      **token_login(Identity("agent", "agent-9"))) as display:
                 await display.subscribe("callcoach/v1/agents/agent-9/#", qos=1)
                 worker = threading.Thread(target=sink.nudge, args=(info, NUDGE))  # a pipeline thread
                 worker.start()
@@ -112,8 +114,9 @@ def test_embedded_broker_serves_tcp_and_websockets(settings):
 
 def test_auto_protocol_steps_down_to_311_for_a_broker_without_mqtt5(settings):
     """amqtt as an *external* broker: the MQTT 5 attempt fails, "auto" then connects with 3.1.1."""
-    embedded = dataclasses.replace(settings, embedded_tcp_port=free_port(), embedded_ws_port=free_port())
-    external = dataclasses.replace(settings, broker_url=f"mqtt://127.0.0.1:{embedded.embedded_tcp_port}", ack_timeout_s=1.0)
+    embedded = embedded_settings(settings)
+    external = dataclasses.replace(settings, broker_url=f"mqtt://callcoach:{SERVICE_PASSWORD}@127.0.0.1:"
+                                   f"{embedded.embedded_tcp_port}", ack_timeout_s=1.0)
 
     async def scenario():
         async with EmbeddedBroker(embedded), Publisher(external) as publisher:

@@ -1,0 +1,70 @@
+"""Minting a display link: the URL an agent's browser opens, with the token that lets it log in.
+
+Why the link carries everything: the display is a static page on a desktop
+nobody logs in to; the link alone must say whose nudges it shows and prove it
+to the broker. With the embedded broker the token is the MQTT password. An
+external broker cannot check the token (Mosquitto has no HMAC check without a
+plugin), so there the link also carries the agent's derived broker password
+(``service.egress.tokens.broker_password``), which the deployment put in
+Mosquitto's password file; it does not expire with the link.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from service.egress.settings import MqttSettings, is_link_base_url
+from service.egress.tokens import Identity, broker_password, sign_token
+
+__all__ = ["DisplayLink", "LinkError", "display_password", "mint_display_link"]
+
+DISPLAY_PATH = "/display"
+
+
+class LinkError(ValueError):
+    """No link can be minted as asked; the message says why (never quoting a secret)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DisplayLink:
+    url: str
+    expires_at: int  # Unix seconds
+
+
+def mint_display_link(settings: MqttSettings, agent_id: str, *, default_base_url: str, now: float,
+                      base_url: str = "", ttl_s: float | None = None) -> DisplayLink:
+    """A link for agent ``agent_id``'s display, valid ``ttl_s`` (default ``mqtt.link_ttl_s``) from ``now``.
+
+    The link starts with ``base_url``, else ``mqtt.link_base_url``, else ``default_base_url``.
+    """
+    secret, identity = _secret(settings), _agent(agent_id)
+    ttl = settings.link_ttl_s if ttl_s is None else ttl_s
+    if not 0 < ttl <= settings.link_max_ttl_s:
+        raise LinkError(f"ttl must be more than 0 and at most {settings.link_max_ttl_s:g} s (mqtt.link_max_ttl_s)")
+    base = base_url or settings.link_base_url or default_base_url
+    if not is_link_base_url(base):
+        raise LinkError(f"base URL {base!r}: expected http:// or https:// and a host")
+    expires_at = int(now + ttl)
+    query = {"agent": agent_id, "token": sign_token(secret, identity, expires_at)}
+    if not settings.embedded:
+        query["password"] = broker_password(secret, agent_id)
+    return DisplayLink(f"{base.rstrip('/')}{DISPLAY_PATH}?{urlencode(query)}", expires_at)
+
+
+def display_password(settings: MqttSettings, agent_id: str) -> str:
+    """Agent ``agent_id``'s password for an external broker's password file (what its links carry)."""
+    return broker_password(_secret(settings), _agent(agent_id).id)
+
+
+def _secret(settings: MqttSettings) -> str:
+    if not settings.link_secret:
+        raise LinkError("no link secret: set [mqtt] link_secret (see config/mqtt.toml)")
+    return settings.link_secret
+
+
+def _agent(agent_id: str) -> Identity:
+    try:
+        return Identity("agent", agent_id)
+    except ValueError as exc:
+        raise LinkError(str(exc)) from None

@@ -1,0 +1,86 @@
+"""Minting display links (service/links/mint.py) and answering GET /display-link (service/links/endpoint.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from service.egress import Identity, MqttSettings, verify_token
+from service.links import LinkError, display_password, mint_display_link
+from service.links.endpoint import display_link_reply
+
+SECRET = "link-secret-for-the-tests-0123456789"
+ADMIN = "admin-token-for-the-tests"
+NOW = 1_700_000_000.0
+
+
+@pytest.fixture
+def settings(config) -> MqttSettings:
+    return dataclasses.replace(MqttSettings.from_config(config["mqtt"]), link_secret=SECRET, link_admin_token=ADMIN)
+
+
+def query(url: str) -> dict[str, str]:
+    return {name: values[0] for name, values in parse_qs(urlsplit(url).query).items()}
+
+
+def test_a_link_opens_the_agents_display_with_a_token_for_that_agent(settings):
+    link = mint_display_link(settings, "A17", default_base_url="http://coach:8765", now=NOW)
+    assert link.url.startswith("http://coach:8765/display?") and link.expires_at == int(NOW + settings.link_ttl_s)
+    params = query(link.url)
+    assert set(params) == {"agent", "token"}  # the embedded broker checks the token itself
+    assert params["agent"] == "A17"
+    assert verify_token(SECRET, params["token"], NOW) == (Identity("agent", "A17"), link.expires_at)
+
+
+def test_with_an_external_broker_the_link_carries_the_agents_broker_password(settings):
+    external = dataclasses.replace(settings, broker_url="mqtts://mqtt.example.com")
+    params = query(mint_display_link(external, "A17", default_base_url="http://coach", now=NOW).url)
+    assert params["password"] == display_password(external, "A17") != display_password(external, "A18")
+
+
+def test_base_url_precedence_and_ttl(settings):
+    configured = dataclasses.replace(settings, link_base_url="https://coach.example.com/")
+    assert mint_display_link(configured, "A17", default_base_url="http://x", now=NOW).url.startswith(
+        "https://coach.example.com/display?")
+    asked = mint_display_link(configured, "A17", default_base_url="http://x", now=NOW, base_url="http://kiosk:80",
+                              ttl_s=30)
+    assert asked.url.startswith("http://kiosk:80/display?") and asked.expires_at == int(NOW) + 30
+
+
+@pytest.mark.parametrize(("changes", "agent", "ask", "why"), [
+    ({"link_secret": ""}, "A17", {}, "no link secret"),
+    ({}, "a/b", {}, "cannot be used in an MQTT topic"),
+    ({}, "", {}, "cannot be used in an MQTT topic"),
+    ({}, "A17", {"ttl_s": 0}, "ttl"),
+    ({}, "A17", {"ttl_s": 604801}, "ttl"),
+    ({}, "A17", {"ttl_s": float("nan")}, "ttl"),
+    ({}, "A17", {"base_url": "javascript:alert(1)"}, "base URL"),
+])
+def test_links_that_cannot_be_minted_say_why(settings, changes, agent, ask, why):
+    with pytest.raises(LinkError, match=why):
+        mint_display_link(dataclasses.replace(settings, **changes), agent, default_base_url="http://x", now=NOW, **ask)
+
+
+def reply(settings, target: str, **headers: str):
+    return display_link_reply(settings, target, {"Host": "coach.lan:8765", **headers}, clock=lambda: NOW)
+
+
+def test_the_endpoint_mints_for_the_admin_token_only(settings):
+    status, body = reply(settings, "/display-link?agent=A17&ttl=60", Authorization=f"Bearer {ADMIN}")
+    assert status == 200 and body["expires_at"] == int(NOW) + 60
+    assert body["url"].startswith("http://coach.lan:8765/display?agent=A17&token=v1.")
+    assert reply(settings, "/display-link?agent=A17")[0] == 401
+    assert reply(settings, "/display-link?agent=A17", Authorization="Bearer guess")[0] == 401
+    assert reply(settings, "/display-link?agent=A17", Authorization=ADMIN)[0] == 401  # not a bearer header
+    assert reply(settings, f"/display-link?agent=A17&token={ADMIN}")[0] == 401  # never from the query
+    for bad in ("/display-link", "/display-link?agent=a%2Fb", "/display-link?agent=A17&ttl=soon",
+                "/display-link?agent=A17&ttl=9999999"):
+        status, body = reply(settings, bad, Authorization=f"Bearer {ADMIN}")
+        assert status == 400 and body["error"], bad
+
+
+def test_without_an_admin_token_the_endpoint_does_not_exist(settings):
+    closed = dataclasses.replace(settings, link_admin_token="")
+    assert reply(closed, "/display-link?agent=A17", Authorization="Bearer ")[0] == 404
