@@ -16,7 +16,8 @@ class CallInfo:
     ``replay`` / ``transcript``); ``language`` is the configured call language
     (None: detect); ``metadata`` is echoed into the report verbatim;
     ``instance`` names the live replica, so a supervisor can tell which one
-    served the call.
+    served the call; ``team`` is the agent's team (from the telephony
+    parameters, else ``[mqtt.teams]``; '' when none), for supervisors.
     """
 
     call_id: str
@@ -25,6 +26,7 @@ class CallInfo:
     language: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     instance: str = ""  # the replica that served a live call (mqtt.instance_id); '' for replays
+    team: str = ""  # the agent's team (telephony ``team`` parameter, else [mqtt.teams]); '' when none
 
 
 class CallSink(Protocol):

@@ -4,7 +4,8 @@ Live calls and replays both end here, so a saved live report and ``coach
 replay`` of the same audio are byte-for-byte comparable. Fields beyond the
 original contract are additive: ``agent_id``, ``speech`` (each party's
 voice-activity segments as ``[start, end]`` pairs, for timelines),
-``suppressed``, ``instance`` (the live replica that served the call),
+``suppressed``, ``instance`` (the live replica that served the call), ``team`` (the
+agent's team, when known),
 ``noise`` (each party's line noise and the speech floor it set, from audio),
 ``settings`` (every setting that shapes which nudges fire, so
 QA can reproduce a report) and ``metadata`` (from the platform or a sidecar
@@ -57,6 +58,7 @@ class CallReport:
     metadata: dict[str, Any] = field(default_factory=dict)
     instance: str = ""
     noise: dict[str, dict] = field(default_factory=dict)
+    team: str = ""
     schema: str = SCHEMA
 
     @classmethod
@@ -81,6 +83,7 @@ class CallReport:
             metadata=dict(info.metadata),
             instance=info.instance,
             noise={party: line.to_dict() for party, line in result.noise.items()},
+            team=info.team,
         )
 
     def to_dict(self) -> dict:
@@ -101,6 +104,7 @@ class CallReport:
             "settings": self.settings,
             **({"metadata": dict(self.metadata)} if self.metadata else {}),
             **({"instance": self.instance} if self.instance else {}),
+            **({"team": self.team} if self.team else {}),
             **({"noise": self.noise} if self.noise else {}),
         }
 

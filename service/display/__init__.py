@@ -1,5 +1,9 @@
 """The agent display: a static page (HTML, JS, CSS) served by ``coach serve`` under /display.
 
+The supervisor view (``supervisor.html``, ``.js``, ``.css``) lives here too:
+``coach serve`` answers /supervisor with ``supervisor.html``, whose scripts and
+styles load from /display/ like the agent page's.
+
 ``asset(name)`` is what an HTTP handler needs: the bytes and content type of a
 display file, or None, so only the page's own files are served (never this
 module or the vendoring script). ``mqtt.min.js`` is copied in from npm by

@@ -12,6 +12,15 @@ so a consumer can measure delivery delay. A nudge or kudos has the report
 fields plus ``type`` ("nudge" | "kudos") and ``id``: ``<call_id>#<n>``, unique
 per call, fixed when the message is built, so a consumer can drop the one
 duplicate a broker crash may cause.
+
+Supervisors: each call whose agent has a team (``CallInfo.team``) is watched
+for attention (an alert-severity nudge in the last ``alert_window_s``, the
+customer distressed for ``distress_s``, a silence of ``dead_air_s``: see
+:class:`AttentionSettings`); whenever the set of the team's calls needing
+attention, or why, changes, the retained digest ``<root>/teams/T/attention``
+is republished with every such call. At start the sink publishes each
+configured team's roster (``<root>/teams/T/roster``) and an empty digest, so a
+digest left by an earlier process never shows calls long gone.
 """
 
 from __future__ import annotations
@@ -19,14 +28,16 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .publisher import Publisher
 from .settings import MqttSettings
 from .topics import Topics
 
-__all__ = ["CallInfoLike", "MqttCallSink"]
+__all__ = ["AttentionSettings", "CallInfoLike", "MqttCallSink"]
 
 
 class CallInfoLike(Protocol):
@@ -45,12 +56,44 @@ def _json(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
 
 
-class _CallState:
-    __slots__ = ("last_state_at", "sequence")
+@dataclass(frozen=True, slots=True)
+class AttentionSettings:
+    """When a call needs a supervisor's attention (``attention_*`` keys of ``[mqtt]``, config/mqtt.toml)."""
 
-    def __init__(self) -> None:
+    alert_window_s: float = 180.0  # an alert-severity nudge flags the call this long (wall seconds)
+    distress_s: float = 30.0  # the customer distressed at least this long
+    dead_air_s: float = 20.0  # a silence at least this long
+    last_nudges: int = 3  # nudges and kudos of the call carried in its digest entry
+
+    @classmethod
+    def from_config(cls, mqtt: Mapping[str, Any]) -> AttentionSettings:
+        defaults = cls()
+        values = {name: mqtt.get(f"attention_{name}", getattr(defaults, name)) for name in cls.__slots__}
+        for name, value in values.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise ValueError(f"mqtt.attention_{name} must be a positive number, not {value!r}")
+        return cls(**{**values, "last_nudges": int(values["last_nudges"])})
+
+
+# Why a call needs attention, most urgent first (the digest names the first that holds).
+REASONS = ("alert_nudge", "dead_air", "customer_distress")
+
+
+class _CallState:
+    __slots__ = ("agent_id", "alert", "alert_at", "attention", "distress_since", "last_state_at", "recent",
+                 "sequence", "silence_s", "team")
+
+    def __init__(self, last_nudges: int = 3) -> None:
         self.sequence = 0
         self.last_state_at: float | None = None
+        self.team = ""
+        self.agent_id = ""
+        self.alert: dict | None = None  # the latest alert-severity nudge
+        self.alert_at: float | None = None
+        self.distress_since: float | None = None
+        self.silence_s = 0.0
+        self.recent: deque[dict] = deque(maxlen=last_nudges)
+        self.attention: dict | None = None  # this call's digest entry, None when it needs none
 
 
 class MqttCallSink:
@@ -67,18 +110,25 @@ class MqttCallSink:
         *,
         wall: Callable[[], float] = time.time,
         clock: Callable[[], float] = time.monotonic,
+        attention: AttentionSettings | None = None,
     ) -> None:
         self._publisher = publisher
         self._settings = settings
         self._topics = Topics(settings.topic_root)
         self._wall = wall
         self._clock = clock
+        self._attention = attention or AttentionSettings()
         self._calls: dict[str, _CallState] = {}
         self._lock = threading.Lock()
+        for team in getattr(settings, "teams", ()):
+            roster = {"team": team.name, "agents": sorted(team.agents), "issued_at": round(self._wall(), 3)}
+            self._publisher.submit(self._topics.roster(team.name), _json(roster), qos=self._settings.qos_state,
+                                   retain=True, user_properties=(("kind", "roster"),))
+            self._publish_digest(team.name)
 
     def _call(self, call_id: str) -> _CallState:
         with self._lock:
-            return self._calls.setdefault(call_id, _CallState())
+            return self._calls.setdefault(call_id, _CallState(self._attention.last_nudges))
 
     def _base(self, info: CallInfoLike) -> dict[str, Any]:
         return {"call_id": info.call_id, "agent_id": info.agent_id, "issued_at": round(self._wall(), 3)}
@@ -91,9 +141,14 @@ class MqttCallSink:
         """Raises ValueError when an id cannot be a topic level (see ``topics.is_valid_id``)."""
         events = self._topics.events(info.call_id)
         self._topics.nudges(info.agent_id)  # refuse a bad agent id before anything is queued
-        self._call(info.call_id)
+        call = self._call(info.call_id)
+        team = getattr(info, "team", "") or ""
+        if team:
+            self._topics.attention(team)  # a bad team: refused like a bad agent id
+        with self._lock:
+            call.team, call.agent_id = team, info.agent_id
         started = {"event": "started", **self._base(info), "source": info.source,
-                   "language": info.language, "metadata": dict(info.metadata)}
+                   "language": info.language, "metadata": dict(info.metadata), **({"team": team} if team else {})}
         self._publisher.submit(events, _json(started), qos=self._settings.qos_events,
                                user_properties=self._user_properties(info, "started"))
         self._publish_state(info, {"status": "active", "metrics": {}})
@@ -110,6 +165,7 @@ class MqttCallSink:
             call.sequence += 1
             number = call.sequence
         payload = {**fields, "type": kind, **self._base(info), "id": f"{info.call_id}#{number}"}
+        self._watch_coaching(info, call, payload)
         self._publisher.submit(
             self._topics.nudges(info.agent_id),
             _json(payload),
@@ -127,6 +183,7 @@ class MqttCallSink:
         """Retained live state, at most one per ``state_interval_s`` per call (the latest wins)."""
         call = self._call(info.call_id)
         now = self._clock()
+        self._watch_state(info, call, state, now)
         with self._lock:
             if call.last_state_at is not None and now - call.last_state_at < self._settings.state_interval_s:
                 return
@@ -139,7 +196,66 @@ class MqttCallSink:
                                user_properties=self._user_properties(info, "ended"))
         self._publish_state(info, {"status": "ended", "metrics": report.get("metrics", {})})
         with self._lock:
-            self._calls.pop(info.call_id, None)
+            call = self._calls.pop(info.call_id, None)
+            if call is not None and call.team and call.attention is not None:
+                self._publish_digest(call.team)
+
+    # -- attention (supervisors) ---------------------------------------------
+    def _watch_coaching(self, info: CallInfoLike, call: _CallState, payload: dict) -> None:
+        if not call.team:
+            return
+        keys = ("id", "type", "kind", "severity", "message", "t", "evidence", "issued_at")
+        entry = {key: payload[key] for key in keys if key in payload}
+        with self._lock:
+            call.recent.append(entry)
+            if payload.get("type") == "nudge" and payload.get("severity") == "alert":
+                call.alert, call.alert_at = entry, self._clock()
+            self._reassess(call, info.call_id, self._clock(), force=call.attention is not None)
+
+    def _watch_state(self, info: CallInfoLike, call: _CallState, state: dict, now: float) -> None:
+        if not call.team:
+            return
+        with self._lock:
+            distressed = bool(state.get("customer_distress"))
+            if not distressed:
+                call.distress_since = None
+            elif call.distress_since is None:
+                call.distress_since = now
+            silence = state.get("silence_s")
+            call.silence_s = float(silence) if isinstance(silence, (int, float)) else 0.0
+            self._reassess(call, info.call_id, now)
+
+    def _reassess(self, call: _CallState, call_id: str, now: float, *, force: bool = False) -> None:
+        """Recompute the call's attention (under the lock); republish the digest when it changed."""
+        limits = self._attention
+        reason = None
+        if call.alert_at is not None and now - call.alert_at < limits.alert_window_s:
+            reason = {"reason": "alert_nudge", "severity": "alert", "kind": call.alert.get("kind", "")}
+        elif call.silence_s >= limits.dead_air_s:
+            reason = {"reason": "dead_air", "severity": "warn", "silence_s": round(call.silence_s, 1)}
+        elif call.distress_since is not None and now - call.distress_since >= limits.distress_s:
+            reason = {"reason": "customer_distress", "severity": "warn"}
+        before = call.attention
+        if reason is None:
+            call.attention = None
+        else:
+            key = (reason["reason"], reason.get("kind"))
+            same = before is not None and (before["reason"], before.get("kind")) == key
+            since = before["since"] if same else round(self._wall(), 3)
+            call.attention = {"call_id": call_id, "agent_id": call.agent_id, **reason, "since": since,
+                              "last_nudges": list(call.recent)}
+        changed = (before is None) != (call.attention is None) or (
+            before is not None and (before["reason"], before.get("kind")) != (reason["reason"], reason.get("kind")))
+        if changed or (force and call.attention is not None):
+            self._publish_digest(call.team)
+
+    def _publish_digest(self, team: str) -> None:
+        """The retained digest of ``team``: every call of it needing attention, most urgent first."""
+        entries = [c.attention for c in self._calls.values() if c.team == team and c.attention is not None]
+        entries.sort(key=lambda e: (REASONS.index(e["reason"]), -e["since"]))
+        digest = {"team": team, "issued_at": round(self._wall(), 3), "calls": entries}
+        self._publisher.submit(self._topics.attention(team), _json(digest), qos=self._settings.qos_state, retain=True,
+                               coalesce=True, user_properties=(("team", team), ("kind", "attention")))
 
     def _publish_state(self, info: CallInfoLike, state: dict) -> None:
         payload = {**state, **self._base(info)}

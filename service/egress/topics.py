@@ -45,5 +45,13 @@ class Topics:
     def events(self, call_id: str) -> str:
         return f"{self.root}/calls/{_level('call id', call_id)}/events"
 
+    def attention(self, team: str) -> str:
+        """The team's digest of calls needing a supervisor's attention (retained)."""
+        return f"{self.root}/teams/{_level('team', team)}/attention"
+
+    def roster(self, team: str) -> str:
+        """The team's agents (``[mqtt.teams]``), retained, for the supervisor page."""
+        return f"{self.root}/teams/{_level('team', team)}/roster"
+
     def status(self, instance: str) -> str:
         return f"{self.root}/service/{_level('instance id', instance)}/status"

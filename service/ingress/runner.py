@@ -134,9 +134,10 @@ class CallBook:
 
     def open(self, endpoint: str, start: CallStart, *, registration_required: bool) -> CallRunner | ProtocolError:
         """The call ``start`` opens or joins; an error when it cannot."""
-        bad = [value for value in (start.call_id, start.agent_id) if value and not is_valid_id(value)]
+        team = start.metadata.get("team") or ""
+        bad = [value for value in (start.call_id, start.agent_id, team) if value and not is_valid_id(value)]
         if bad:
-            return ProtocolError("invalid_id", f"call or agent id {bad[0][:40]!r} cannot be used "
+            return ProtocolError("invalid_id", f"call or agent id (or team) {bad[0][:40]!r} cannot be used "
                                  "(no '/', '+', '#', control characters; at most 128 characters)", Fault.INVALID)
         key = (endpoint, start.call_id)
         runner = self.calls.get(key)
@@ -151,13 +152,19 @@ class CallBook:
         agent_id = start.agent_id or (registration.agent_id if registration else "") \
             or self._settings.media.default_agent_id
         language = start.language or (registration.language if registration else None)
-        info = CallInfo(start.call_id, agent_id, endpoint, language, dict(start.metadata), self._instance)
+        info = CallInfo(start.call_id, agent_id, endpoint, language, dict(start.metadata), self._instance,
+                        team or self._team_of(agent_id))
         two_legs = tuple(start.parties) != SPEAKERS
         runner = CallRunner(endpoint, CallPipeline(self._config, info, asr=self.asr, sink=self._sink),
                             two_legs, self._legs_timeline() if two_legs else None)
         runner.join(tuple(start.parties))
         self.calls[key] = runner
         return runner
+
+    def _team_of(self, agent_id: str) -> str:
+        """The first team of ``[mqtt.teams]`` that lists ``agent_id`` ('' when none does)."""
+        teams = self._config.get("mqtt", {}).get("teams") or {}
+        return next((name for name, agents in teams.items() if agent_id in (agents or ())), "")
 
     def _collision(self, call_id: str) -> str | None:
         """Why ``call_id`` would overwrite another call's report (an open call or a saved report), or None."""

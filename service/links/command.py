@@ -5,6 +5,9 @@ stderr), so ``coach display-link A17`` can feed a kiosk, a QR code or an
 e-mail. ``--broker-password`` prints instead the agent's password for an
 external broker's password file (``mosquitto_passwd``): see docs/egress.md,
 "Access".
+
+``coach supervisor-link TEAM`` prints a link to team TEAM's supervisor view
+(/supervisor), for a supervisor (``--id``, default ``supervisor``).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from service.config import ConfigError
 from service.egress.settings import MqttSettings
 from service.settings import load_checked_config
 
-from .mint import LinkError, display_password, mint_display_link
+from .mint import LinkError, display_password, mint_display_link, mint_supervisor_link
 
 __all__ = ["register"]
 
@@ -37,6 +40,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="print the agent's password for an external broker's password file instead")
     p.add_argument("--config", metavar="FILE", help="TOML file overriding config/*.toml")
     p.set_defaults(func=_main)
+    s = sub.add_parser("supervisor-link", help="print a signed link to a team's supervisor view",
+                       description="print a signed link to team TEAM's supervisor view (/supervisor)")
+    s.add_argument("team", metavar="TEAM", help="the team, as in [mqtt.teams]")
+    s.add_argument("--id", default="supervisor", metavar="NAME", help="the supervisor's own id (default supervisor)")
+    s.add_argument("--ttl", type=float, metavar="SECONDS", help="lifetime (default mqtt.link_ttl_s)")
+    s.add_argument("--base-url", metavar="URL", default="",
+                   help="coach serve as the browser reaches it (default mqtt.link_base_url, else server.host:port)")
+    s.add_argument("--config", metavar="FILE", help="TOML file overriding config/*.toml")
+    s.set_defaults(func=_supervisor_main)
 
 
 def _main(args: argparse.Namespace) -> int:
@@ -50,6 +62,20 @@ def _main(args: argparse.Namespace) -> int:
                                  now=time.time(), base_url=args.base_url, ttl_s=args.ttl)
     except (ConfigError, LinkError) as exc:
         print(f"coach display-link: {exc}", file=sys.stderr)
+        return 2
+    print(link.url)
+    print(f"valid until {datetime.fromtimestamp(link.expires_at, UTC):%Y-%m-%d %H:%M:%S} UTC", file=sys.stderr)
+    return 0
+
+
+def _supervisor_main(args: argparse.Namespace) -> int:
+    try:
+        config = load_checked_config(args.config)
+        settings = MqttSettings.from_config(config["mqtt"])
+        link = mint_supervisor_link(settings, args.team, default_base_url=_server_url(config["server"]),
+                                    now=time.time(), supervisor_id=args.id, base_url=args.base_url, ttl_s=args.ttl)
+    except (ConfigError, LinkError) as exc:
+        print(f"coach supervisor-link: {exc}", file=sys.stderr)
         return 2
     print(link.url)
     print(f"valid until {datetime.fromtimestamp(link.expires_at, UTC):%Y-%m-%d %H:%M:%S} UTC", file=sys.stderr)

@@ -17,9 +17,10 @@ from urllib.parse import urlencode
 from service.egress.settings import MqttSettings, is_link_base_url
 from service.egress.tokens import Identity, broker_password, sign_token
 
-__all__ = ["DisplayLink", "LinkError", "display_password", "mint_display_link"]
+__all__ = ["DisplayLink", "LinkError", "display_password", "mint_display_link", "mint_supervisor_link"]
 
 DISPLAY_PATH = "/display"
+SUPERVISOR_PATH = "/supervisor"
 
 
 class LinkError(ValueError):
@@ -39,17 +40,45 @@ def mint_display_link(settings: MqttSettings, agent_id: str, *, default_base_url
     The link starts with ``base_url``, else ``mqtt.link_base_url``, else ``default_base_url``.
     """
     secret, identity = _secret(settings), _agent(agent_id)
+    base, expires_at = _base_and_expiry(settings, default_base_url, now, base_url, ttl_s)
+    query = {"agent": agent_id, "token": sign_token(secret, identity, expires_at)}
+    if not settings.embedded:
+        query["password"] = broker_password(secret, agent_id)
+    return DisplayLink(f"{base.rstrip('/')}{DISPLAY_PATH}?{urlencode(query)}", expires_at)
+
+
+def mint_supervisor_link(settings: MqttSettings, team: str, *, default_base_url: str, now: float,
+                         supervisor_id: str = "supervisor", base_url: str = "",
+                         ttl_s: float | None = None) -> DisplayLink:
+    """A link to team ``team``'s supervisor view (/supervisor), for supervisor ``supervisor_id``.
+
+    Only the embedded broker checks supervisor tokens (an external broker's
+    password file knows agents only), and only a team of ``[mqtt.teams]`` has
+    agents to show.
+    """
+    secret = _secret(settings)
+    try:
+        identity = Identity("supervisor", supervisor_id, team)
+    except ValueError as exc:
+        raise LinkError(str(exc)) from None
+    if not settings.embedded:
+        raise LinkError("supervisor links need the embedded broker (an external broker cannot check their tokens)")
+    if not settings.team(team):
+        raise LinkError(f"team {team!r} is not in [mqtt.teams] (config/mqtt.toml)")
+    base, expires_at = _base_and_expiry(settings, default_base_url, now, base_url, ttl_s)
+    query = {"team": team, "token": sign_token(secret, identity, expires_at)}
+    return DisplayLink(f"{base.rstrip('/')}{SUPERVISOR_PATH}?{urlencode(query)}", expires_at)
+
+
+def _base_and_expiry(settings: MqttSettings, default_base_url: str, now: float, base_url: str,
+                     ttl_s: float | None) -> tuple[str, int]:
     ttl = settings.link_ttl_s if ttl_s is None else ttl_s
     if not 0 < ttl <= settings.link_max_ttl_s:
         raise LinkError(f"ttl must be more than 0 and at most {settings.link_max_ttl_s:g} s (mqtt.link_max_ttl_s)")
     base = base_url or settings.link_base_url or default_base_url
     if not is_link_base_url(base):
         raise LinkError(f"base URL {base!r}: expected http:// or https:// and a host")
-    expires_at = int(now + ttl)
-    query = {"agent": agent_id, "token": sign_token(secret, identity, expires_at)}
-    if not settings.embedded:
-        query["password"] = broker_password(secret, agent_id)
-    return DisplayLink(f"{base.rstrip('/')}{DISPLAY_PATH}?{urlencode(query)}", expires_at)
+    return base, int(now + ttl)
 
 
 def display_password(settings: MqttSettings, agent_id: str) -> str:

@@ -137,6 +137,7 @@ class AudioHookAdapter(Adapter):
         self.started = True
         custom = parameters.get("customConfig")
         agent = custom.get(self.media.agent_param) if isinstance(custom, dict) else None
+        team = custom.get("team") if isinstance(custom, dict) else None
         language = parameters.get("language")
         participant = parameters.get("participant")
         return [
@@ -149,6 +150,7 @@ class AudioHookAdapter(Adapter):
                     "sessionId": session,
                     "organizationId": parameters.get("organizationId", ""),
                     "participant": participant if isinstance(participant, dict) else {},
+                    **({"team": team} if isinstance(team, str) and team else {}),
                 },
             ),
         ]

@@ -6,7 +6,7 @@ bridge or an SBC script can speak it in a few lines:
 1. text ``{"type": "start", "call_id": "...", "agent_id": "...",
    "encoding": "pcm16"|"mulaw"|"alaw", "sample_rate": 8000,
    "channels": 2, "agent_channel": "left"|"right", "language": "en"}``
-   (``language`` optional), answered with ``{"type": "started", "call_id"}``;
+   (``language`` and ``team``, the agent's team for supervisors, optional), answered with ``{"type": "started", "call_id"}``;
 2. binary frames of interleaved stereo audio (pcm16 little-endian), any size
    that is a whole number of frames;
 3. text ``{"type": "stop"}``, answered once the report is saved with
@@ -83,6 +83,7 @@ class StreamAdapter(Adapter):
         channels = field(message, "channels", int)
         agent_channel = message.get("agent_channel", "left")
         language = message.get("language")
+        team = message.get("team")
         if not call_id or not agent_id:
             return [ProtocolError("bad_field", "call_id and agent_id must not be empty", Fault.INVALID)]
         if encoding not in ENCODINGS or channels != CHANNELS or not RATE_RANGE[0] <= rate <= RATE_RANGE[1]:
@@ -96,13 +97,15 @@ class StreamAdapter(Adapter):
             return [ProtocolError("bad_field", "agent_channel must be 'left' or 'right'", Fault.INVALID)]
         if language is not None and not isinstance(language, str):
             return [ProtocolError("bad_field", "language must be a string", Fault.INVALID)]
+        if team is not None and not isinstance(team, str):
+            return [ProtocolError("bad_field", "team must be a string", Fault.INVALID)]
         self._call_id, self._encoding = call_id, encoding
         self._order = ("agent", "customer") if agent_channel == "left" else ("customer", "agent")
         self._open_timeline(rate)
         self.started = True
         return [
             CallStart(call_id=call_id, agent_id=agent_id, language=language or None,
-                      metadata={"encoding": encoding, "sample_rate": rate}),
+                      metadata={"encoding": encoding, "sample_rate": rate, **({"team": team} if team else {})}),
             Reply(json.dumps({"type": "started", "call_id": call_id})),
         ]
 

@@ -132,6 +132,7 @@ class TwilioAdapter(Adapter):
         if not isinstance(params, dict):
             raise WireError("bad_field", "start field 'customParameters' must be an object")
         agent = params.get(self.media.agent_param)
+        team = params.get("team")
         self._open_timeline(rate)
         self.started = True
         return [CallStart(
@@ -142,6 +143,7 @@ class TwilioAdapter(Adapter):
                 "accountSid": start.get("accountSid", ""),
                 "tracks": start.get("tracks", []),
                 "customParameters": params,
+                **({"team": team} if isinstance(team, str) and team else {}),
             },
         )]
 

@@ -12,35 +12,42 @@ when its report is fresh, i.e. made from the same bytes (the input and its
 sidecar, :func:`~.identity.input_content`) with the same settings (the
 report's ``settings`` echo and :func:`replay_options`). Each replayed report
 records these under ``input``. Outputs are named by :func:`name_outputs`.
+
+Where calls run is a :class:`Workers`: local processes here
+(:class:`LocalWorkers`) or actors on a Ray cluster (:mod:`.cluster`). The
+batch's naming, freshness, per-file errors, retry of a lost call and
+progress are the same for both, in this module.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 from collections import Counter, deque
+from collections.abc import Collection, Hashable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import Callable, ClassVar, Protocol
 
 from ..asr import AsrSettings, DecodeScheduler, load_transcriber
 from ..call import settings_echo
 from ..media.audio import AudioFileError
 from .identity import IdentityError, call_identity, input_content
+from .progress import Progress
 from .recording import ReplayError, replay_recording
 from .transcript import TranscriptError, replay_transcript
 
-__all__ = ["BatchInput", "BatchOptions", "BatchResult", "Progress", "ReplayFailure", "name_outputs", "replay_one",
-           "replay_options", "report_path", "run_batch"]
+__all__ = ["BatchInput", "BatchOptions", "BatchResult", "LocalWorkers", "Progress", "ReplayFailure", "Task",
+           "TaskResult", "WorkerLost", "Workers", "name_outputs", "replay_one", "replay_options", "replay_task",
+           "report_path", "run_batch", "worker_init"]
 
 _EXPECTED_ERRORS = (AudioFileError, ReplayError, TranscriptError, IdentityError, OSError, json.JSONDecodeError,
                     UnicodeDecodeError)
-_CRASH_LIMIT = 2  # a call whose worker process died this many times is failed, not retried again
+_CRASH_LIMIT = 2  # a call whose worker died this many times is failed, not retried again
 _RESERVED_NAMES = ("summary",)  # summary.csv and summary.html of the batch
 
 
@@ -118,34 +125,6 @@ def replay_options(config: dict, language: str | None, agent_id: str) -> dict:
             "identity": {key: config["reports"][key] for key in ("filename_pattern", "sidecar_suffix")}}
 
 
-class Progress:
-    """One line per finished call: count, audio hours done, speed and ETA (default: on ``sys.stderr`` of now)."""
-
-    def __init__(self, total: int, stream: TextIO | None = None) -> None:
-        self.total, self.done, self.audio_s = total, 0, 0.0
-        self._started = time.monotonic()
-        self._stream = stream or sys.stderr
-
-    def update(self, message: str, audio_s: float = 0.0) -> None:
-        self.done += 1
-        self.audio_s += audio_s
-        elapsed = time.monotonic() - self._started
-        rate = self.done / elapsed if elapsed > 0 else 0.0
-        eta = (self.total - self.done) / rate if rate > 0 else 0.0
-        speed = self.audio_s / elapsed if elapsed > 0 else 0.0
-        self.note(f"[{self.done}/{self.total}] {message} | {self.audio_s / 3600:.2f} h audio, "
-                  f"{speed:.0f}x real time, ETA {_clock(eta)}")
-
-    def note(self, message: str) -> None:
-        """A line that finishes no call (a retry)."""
-        print(message, file=self._stream, flush=True)
-
-
-def _clock(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 3600:d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-
-
 # -- one call -----------------------------------------------------------------------------
 
 _worker_state: dict = {}
@@ -198,16 +177,36 @@ def _failure_text(path: Path, exc: Exception) -> str:
     return text if str(path) in text else f"{path}: {text}"
 
 
-def _worker_init(threads: int) -> None:
+def worker_init(threads: int) -> None:
+    """Set up a worker process before its transcriber loads: CTranslate2 reads its thread count from the environment."""
     os.environ["OMP_NUM_THREADS"] = str(threads)
 
 
-def _worker_task(path: Path, config: dict, language: str | None, speed: float | None,
-                 agent_id: str) -> tuple[dict | None, str]:
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One call for a worker: what :func:`replay_task` needs (sent to another process or machine, so plain data)."""
+
+    path: Path
+    config: dict
+    language: str | None
+    speed: float | None
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class TaskResult:
+    """A call a worker finished: its report, or the one-line reason it failed."""
+
+    report: dict | None
+    error: str = ""
+
+
+def replay_task(task: Task) -> TaskResult:
+    """What every worker runs for a call, local or on a cluster."""
     try:
-        return replay_one(path, config, language, speed, agent_id=agent_id), ""
+        return TaskResult(replay_one(task.path, task.config, task.language, task.speed, agent_id=task.agent_id))
     except ReplayFailure as exc:
-        return None, str(exc)
+        return TaskResult(None, str(exc))
 
 
 # -- the batch ----------------------------------------------------------------------------
@@ -222,7 +221,7 @@ class _Job:
 
 @dataclass(slots=True)
 class _Recorder:
-    """Where every outcome goes, in either run mode: the result, ``on_report`` and a progress line."""
+    """Where every outcome goes, wherever the calls run: the result, ``on_report`` and the progress."""
 
     result: BatchResult
     progress: Progress
@@ -230,31 +229,40 @@ class _Recorder:
 
     def skipped(self, item: BatchInput, report: dict) -> None:
         self.result.skipped.append((item, report))
-        self.progress.update(f"{item.name}: report up to date, skipped (--force to redo)")
+        self.progress.update("skipped", item.name, f"{item.name}: report up to date, skipped (--force to redo)")
 
     def failed(self, item: BatchInput, error: str) -> None:
         self.result.failures.append((item, error))
-        self.progress.update(f"error: {error}")
+        self.progress.update("failed", item.name, f"error: {error}")
 
     def replayed(self, job: _Job, report: dict, took_s: float) -> None:
         report["input"] = job.record
         self.on_report(job.item, report)
         self.result.reports.append((job.item, report))
-        self.progress.update(f"{job.item.name}: {report['duration']:.1f} s, {len(report['nudges'])} nudges, "
+        self.progress.update("replayed", job.item.name,
+                             f"{job.item.name}: {report['duration']:.1f} s, {len(report['nudges'])} nudges, "
                              f"{len(report['kudos'])} kudos, replayed in {took_s:.1f} s", report["duration"])
 
 
 def run_batch(files: list[Path], config: dict, options: BatchOptions, *,
               on_report: Callable[[BatchInput, dict], None], sink=None, agent_id: str = "",
-              progress: Progress | None = None) -> BatchResult:
-    """Replay ``files``; ``on_report(item, report)`` runs in this process for each success, to save it."""
+              progress: Progress | None = None, workers: Callable[[int], Workers] | None = None) -> BatchResult:
+    """Replay ``files``; ``on_report(item, report)`` runs in this process for each success, to save it.
+
+    ``workers(count)`` makes where the calls run (default: :class:`LocalWorkers`,
+    or this process for one worker, one call or a live ``sink``); ``count``
+    is ``options.workers``, or fewer when fewer calls need replaying.
+    """
     items = name_outputs(files)
-    recorder = _Recorder(BatchResult(), progress or Progress(len(items)), on_report)
+    progress = progress or Progress()
+    progress.begin(len(items))
+    recorder = _Recorder(BatchResult(), progress, on_report)
     jobs = _stale_jobs(items, config, options, agent_id, recorder)
-    if options.workers <= 1 or len(jobs) <= 1 or sink is not None:
+    if sink is not None or (workers is None and (options.workers <= 1 or len(jobs) <= 1)):
         _run_here(jobs, config, options, sink, agent_id, recorder)
-    else:
-        _run_in_workers(jobs, config, options, agent_id, recorder)
+    elif jobs:
+        pool = (workers or LocalWorkers.for_this_machine)(min(options.workers, len(jobs)))
+        _run_on(pool, jobs, config, options, agent_id, recorder)
     return recorder.result
 
 
@@ -321,8 +329,37 @@ def _run_here(jobs: list[_Job], config: dict, options: BatchOptions, sink, agent
         close_engine()
 
 
-class _Workers:
-    """Worker processes, each alone in a single-process pool.
+class WorkerLost(Exception):
+    """The worker running a call died (killed, out of memory, a crash in a decoder, its machine lost)."""
+
+
+class Workers(Protocol):
+    """Where a batch's calls run in parallel, one call per worker at a time, each with :func:`replay_task`.
+
+    :func:`run_batch` hands calls to idle workers and collects what
+    :meth:`wait` returns; a worker that died is replaced by the implementation,
+    and its call is retried once by the batch. ``noun`` and ``causes`` word
+    the retry and failure lines.
+    """
+
+    noun: ClassVar[str]
+    causes: ClassVar[str]
+    threads: int  # CTranslate2 threads of each worker
+
+    def idle(self) -> bool: ...
+
+    def submit(self, task: Task) -> Hashable:
+        """Start ``task`` on an idle worker; the handle is what :meth:`wait` returns it by."""
+
+    def wait(self, running: Collection[Hashable]) -> list[tuple[Hashable, TaskResult | BaseException]]:
+        """Calls that finished, once one has (or a worker became idle): a :class:`TaskResult`,
+        :class:`WorkerLost`, or the unexpected exception the worker raised."""
+
+    def close(self) -> None: ...
+
+
+class LocalWorkers:
+    """Worker processes on this machine, each alone in a single-process pool.
 
     Why not one pool of N: when any process of a ``ProcessPoolExecutor`` dies
     the whole pool is broken and every call in it fails. With a pool per
@@ -330,40 +367,53 @@ class _Workers:
     only that pool is rebuilt.
     """
 
+    noun = "worker process"
+    causes = "killed, out of memory, or a crash in a decoder"
+
     def __init__(self, count: int, threads: int) -> None:
-        self._threads = threads
+        self.threads = threads
         self._idle = [self._new() for _ in range(count)]
         self._busy: dict[Future, ProcessPoolExecutor] = {}
 
+    @classmethod
+    def for_this_machine(cls, count: int) -> LocalWorkers:
+        """``count`` processes sharing this machine's cores between their CTranslate2 threads."""
+        return cls(count, max(1, (os.cpu_count() or 1) // count))
+
     def _new(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=_worker_init,
-                                   initargs=(self._threads,))
+        return ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=worker_init,
+                                   initargs=(self.threads,))
 
     def _replace(self, broken: ProcessPoolExecutor) -> ProcessPoolExecutor:
         broken.shutdown()
         return self._new()
 
-    @property
     def idle(self) -> bool:
         return bool(self._idle)
 
-    def submit(self, *args) -> Future:
-        """Run :func:`_worker_task` with ``args`` on an idle process (a fresh one if that one died idle)."""
+    def submit(self, task: Task) -> Future:
+        """Run ``task`` on an idle process (a fresh one if that one died idle)."""
         pool = self._idle.pop()
         try:
-            future = pool.submit(_worker_task, *args)
+            future = pool.submit(replay_task, task)
         except BrokenProcessPool:
             pool = self._replace(pool)
-            future = pool.submit(_worker_task, *args)
+            future = pool.submit(replay_task, task)
         self._busy[future] = pool
         return future
 
-    def release(self, future: Future) -> None:
-        """The finished future's process is idle again; a dead one is replaced."""
+    def wait(self, running: Collection[Future]) -> list[tuple[Future, TaskResult | BaseException]]:
+        done, _ = wait(running, return_when=FIRST_COMPLETED)
+        return [(future, self._release(future)) for future in done]
+
+    def _release(self, future: Future) -> TaskResult | BaseException:
+        """The finished future's outcome; its process is idle again, or replaced when it died."""
         pool = self._busy.pop(future)
-        if isinstance(future.exception(), BrokenProcessPool):
-            pool = self._replace(pool)
+        error = future.exception()
+        if isinstance(error, BrokenProcessPool):
+            pool, error = self._replace(pool), WorkerLost()
         self._idle.append(pool)
+        return future.result() if error is None else error
 
     def close(self) -> None:
         for pool in [*self._idle, *self._busy.values()]:
@@ -373,51 +423,46 @@ class _Workers:
 @dataclass(frozen=True, slots=True)
 class _Attempt:
     job: _Job
-    crashes: int = 0  # worker processes that died running this call so far
+    crashes: int = 0  # workers that died running this call so far
 
 
-def _run_in_workers(jobs: list[_Job], config: dict, options: BatchOptions, agent_id: str,
-                    recorder: _Recorder) -> None:
-    threads = max(1, (os.cpu_count() or 1) // options.workers)
-    config = _with_threads(config, threads)
+def _run_on(workers: Workers, jobs: list[_Job], config: dict, options: BatchOptions, agent_id: str,
+            recorder: _Recorder) -> None:
+    """Replay ``jobs`` on ``workers``: each idle worker takes the next call; a lost call goes first in line again."""
+    config = _with_threads(config, workers.threads)
     queue = deque(_Attempt(job) for job in jobs)
-    running: dict[Future, tuple[_Attempt, float]] = {}  # and when it was handed to a worker
-    workers = _Workers(min(options.workers, len(jobs)), threads)
+    running: dict[Hashable, tuple[_Attempt, float]] = {}  # and when it was handed to a worker
     try:
         while queue or running:
-            while queue and workers.idle:
+            while queue and workers.idle():
                 attempt = queue.popleft()
-                future = workers.submit(attempt.job.item.path, config, options.language, options.speed, agent_id)
-                running[future] = attempt, time.monotonic()
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                workers.release(future)
-                attempt, started = running.pop(future)
-                _collect(future, attempt, time.monotonic() - started, queue, recorder)
+                task = Task(attempt.job.item.path, config, options.language, options.speed, agent_id)
+                running[workers.submit(task)] = attempt, time.monotonic()
+            for handle, outcome in workers.wait(running):
+                attempt, started = running.pop(handle)
+                _collect(outcome, attempt, time.monotonic() - started, queue, recorder, workers)
     finally:
         workers.close()
 
 
-def _collect(future: Future, attempt: _Attempt, took_s: float, queue: deque[_Attempt], recorder: _Recorder) -> None:
-    """Record a finished call; one whose worker process died goes back to the front of the queue, up to a limit."""
+def _collect(outcome: TaskResult | BaseException, attempt: _Attempt, took_s: float, queue: deque[_Attempt],
+             recorder: _Recorder, workers: Workers) -> None:
+    """Record a finished call; one whose worker died goes back to the front of the queue, up to a limit."""
     item = attempt.job.item
-    try:
-        report, error = future.result()
-    except BrokenProcessPool:
+    if isinstance(outcome, WorkerLost):
         crashes = attempt.crashes + 1
         if crashes < _CRASH_LIMIT:
-            recorder.progress.note(f"{item.name}: its worker process died; retrying it in a fresh one")
+            recorder.progress.retry(item.name, f"{item.name}: its {workers.noun} died; retrying it in a fresh one")
             queue.appendleft(_Attempt(attempt.job, crashes))
         else:
-            recorder.failed(item, f"{item.path}: the worker process died while replaying it, {crashes} times "
-                                  f"(killed, out of memory, or a crash in a decoder); not retried")
-        return
-    except Exception as exc:  # an unexpected error inside the worker: this call only
-        report, error = None, f"{item.path}: worker failed ({type(exc).__name__}: {exc})"
-    if report is None:
-        recorder.failed(item, error)
+            recorder.failed(item, f"{item.path}: the {workers.noun} died while replaying it, {crashes} times "
+                                  f"({workers.causes}); not retried")
+    elif isinstance(outcome, BaseException):  # an unexpected error inside the worker: this call only
+        recorder.failed(item, f"{item.path}: worker failed ({type(outcome).__name__}: {outcome})")
+    elif outcome.report is None:
+        recorder.failed(item, outcome.error)
     else:
-        recorder.replayed(attempt.job, report, took_s)
+        recorder.replayed(attempt.job, outcome.report, took_s)
 
 
 def _with_threads(config: dict, threads: int) -> dict:

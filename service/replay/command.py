@@ -1,21 +1,25 @@
 """`coach replay`: recorded calls and transcripts through the live engine, to reports.
 
 One bad input never stops a batch: it gets a one-line error naming the file and
-why, the others still run, and the exit status is non-zero at the end.
+why, the others still run, and the exit status is non-zero at the end. With
+``--cluster`` the calls run on a Ray cluster's workers (:mod:`.cluster`, an
+optional extra) and everything else stays here: freshness, names, reports,
+summaries and progress.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import sys
-import time
 from pathlib import Path
 
 from ..config import ConfigError
-from .batch import BatchInput, BatchOptions, run_batch
+from .batch import BatchInput, BatchOptions, BatchResult, run_batch
 from .html_report import ReportSettings, write_html_report
+from .progress import Progress
 from .publish import publishing_sink
 from ..call import write_report
 from ..settings import load_checked_config
@@ -45,9 +49,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--agent-id", default="", metavar="ID",
                    help="agent id for reports and MQTT topics (default: sidecar file or filename pattern)")
     p.add_argument("--workers", type=int, metavar="N",
-                   help="parallel worker processes (default: replay.workers; 0 = one per CPU core)")
+                   help="parallel worker processes (default: replay.workers; 0 = one per CPU core, "
+                        "with --cluster one per CPU of the cluster)")
     p.add_argument("--force", action="store_true",
                    help="replay even when a report made from the same input bytes and settings exists")
+    p.add_argument("--cluster", metavar="ADDRESS",
+                   help="run the calls on the Ray cluster at ADDRESS (host:port of its head; needs "
+                        "callcoach[ray] on every node, inputs at the same path on every node)")
+    p.add_argument("--json-progress", action="store_true",
+                   help="progress as one JSON object per update on stderr, for schedulers")
     p.set_defaults(func=run)
 
 
@@ -95,23 +105,25 @@ def run(args: argparse.Namespace) -> int:
         overrides = {"audio": {"agent_channel": args.agent_channel}} if args.agent_channel else {}
         config = load_checked_config(args.config, overrides)
         speed = _parse_speed(args.speed)
+        if args.cluster and args.publish:
+            raise ConfigError("--publish plays calls in this process, live; it cannot be used with --cluster")
     except ConfigError as exc:
         print(f"coach replay: {exc}", file=sys.stderr)
         return 2
+    progress = Progress(as_json=args.json_progress)
     files, passed_over = expand_inputs(args.inputs, config["reports"]["sidecar_suffix"])
     if passed_over:
-        print(f"coach replay: passing over {len(passed_over)} sidecar or report file(s) named as inputs "
-              f"(e.g. {passed_over[0]}): metadata, not calls", file=sys.stderr)
+        progress.note(f"coach replay: passing over {len(passed_over)} sidecar or report file(s) named as inputs "
+                      f"(e.g. {passed_over[0]}): metadata, not calls")
     if not files:
         print("coach replay: no replayable files found", file=sys.stderr)
         return 2
     out_dir = Path(args.out or config["replay"]["out_dir"])
-    workers = args.workers if args.workers is not None else int(config["replay"]["workers"])
     options = BatchOptions(
         out_dir=out_dir,
         language=None if args.language == "auto" else args.language,
         speed=speed,
-        workers=workers or max(1, os.cpu_count() or 1),
+        workers=args.workers if args.workers is not None else int(config["replay"]["workers"]),
         force=args.force,
     )
     html_settings = ReportSettings.from_config(config["reports"])
@@ -120,16 +132,49 @@ def run(args: argparse.Namespace) -> int:
         write_report(report, out_dir, item.name)
         write_html_report(report, out_dir, item.name, settings=html_settings)
 
-    started = time.monotonic()
-    with publishing_sink(config) if args.publish else contextlib.nullcontext() as sink:
-        result = run_batch(files, config, options, on_report=save, sink=sink, agent_id=args.agent_id)
+    if args.cluster:
+        result = _run_on_cluster(args.cluster, files, config, options, save, args.agent_id, progress)
+        if result is None:
+            return 2
+    else:
+        result = _run_here(files, config, options, save, args, progress)
     made = sorted(result.skipped + result.reports, key=lambda entry: entry[0].name)
-    inputs = len(made) + len(result.failures)
-    if inputs > 1:
+    if len(made) + len(result.failures) > 1:
         write_summary([report for _, report in made], out_dir / "summary.csv")
         write_summary_html([report for _, report in made], out_dir, names=[item.name for item, _ in made])
-    audio_h = sum(r["duration"] for _, r in result.reports) / 3600
-    took = time.monotonic() - started
-    print(f"replayed {len(result.reports)}, skipped {len(result.skipped)} up to date, failed {len(result.failures)} "
-          f"of {inputs} inputs; {audio_h:.2f} h audio in {took:.1f} s; reports in {out_dir}", file=sys.stderr)
+    progress.end(out_dir)
     return 1 if result.failures else 0
+
+
+def _run_here(files: list[Path], config: dict, options: BatchOptions, save, args: argparse.Namespace,
+              progress: Progress) -> BatchResult:
+    """The batch on this machine's cores (``--workers 0``: one process per core), publishing with ``--publish``."""
+    options = dataclasses.replace(options, workers=options.workers or max(1, os.cpu_count() or 1))
+    with publishing_sink(config) if args.publish else contextlib.nullcontext() as sink:
+        return run_batch(files, config, options, on_report=save, sink=sink, agent_id=args.agent_id,
+                         progress=progress)
+
+
+def _run_on_cluster(address: str, files: list[Path], config: dict, options: BatchOptions, save,
+                    agent_id: str, progress: Progress) -> BatchResult | None:
+    """The batch on the Ray cluster at ``address``; ``None`` (said on stderr) when it cannot run there.
+
+    Ray is imported here, not at the top: it is an optional extra that a
+    machine replaying locally does not need.
+    """
+    try:
+        from .cluster import ClusterError, connect
+    except ModuleNotFoundError as exc:
+        if exc.name != "ray":
+            raise
+        print("coach replay: --cluster needs Ray: pip install 'callcoach[ray]'", file=sys.stderr)
+        return None
+    try:
+        with connect(address) as cluster:
+            cluster.check_shared(files, config)
+            options = dataclasses.replace(options, workers=options.workers or cluster.cpus)
+            return run_batch(files, config, options, on_report=save, agent_id=agent_id, progress=progress,
+                             workers=cluster.workers)
+    except ClusterError as exc:
+        print(f"coach replay: {exc}", file=sys.stderr)
+        return None
