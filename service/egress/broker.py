@@ -20,7 +20,7 @@ from typing import Self
 from amqtt.broker import Broker
 from amqtt.errors import BrokerError
 
-from .access import AccessPolicy
+from .access import AccessPolicy, LoginRefused
 from .broker_plugins import plugin_config
 from .settings import MqttSettings
 
@@ -30,6 +30,28 @@ __all__ = ["EmbeddedBroker"]
 def _drop_startup_failure(record: logging.LogRecord) -> bool:
     """amqtt logs a failed start with its traceback, then raises: the error raised by ``start`` says it once."""
     return record.getMessage() != "Broker startup failed"
+
+
+class _Broker(Broker):
+    """amqtt's Broker, handing a session only the retained messages its login may read.
+
+    At every CONNECT amqtt sends the client the retained messages matching any
+    client's subscription filter (not only its own), without asking the topic
+    plugins: an agent's display would get every other displayed agent's state.
+    """
+
+    def __init__(self, config: dict, policy: AccessPolicy) -> None:
+        super().__init__(config)
+        self._policy = policy
+
+    async def _publish_retained_messages_for_subscription(self, subscription, session) -> None:
+        password = session.password.decode() if isinstance(session.password, bytes) else session.password
+        try:
+            login = self._policy.login(session.username, password)
+        except LoginRefused:
+            return
+        if login.may_read(subscription[0]):
+            await super()._publish_retained_messages_for_subscription(subscription, session)
 
 
 class EmbeddedBroker:
@@ -65,7 +87,7 @@ class EmbeddedBroker:
         }
         # amqtt logs every connection at INFO and every packet at DEBUG: keep it to warnings.
         logging.getLogger("amqtt").setLevel(max(logging.WARNING, logging.getLogger().level))
-        self._broker = Broker(config)
+        self._broker = _Broker(config, self._policy)
         logging.getLogger("amqtt.broker").addFilter(_drop_startup_failure)
         try:
             await self._broker.start()

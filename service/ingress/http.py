@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -36,6 +37,7 @@ __all__ = ["HttpRoutes", "json_response", "response", "text_response"]
 log = logging.getLogger(__name__)
 
 _REGISTER_SUFFIX = "/calls"
+_MS_PER_S = 1000
 
 
 def response(status: int, body: bytes, content_type: str) -> Response:
@@ -81,6 +83,9 @@ class HttpRoutes:
         if path == display_link.PATH:  # signed display links for the desktop integration
             mqtt = MqttSettings.from_config(self.config["mqtt"])
             return json_response(*display_link.display_link_reply(mqtt, request.path, request.headers))
+        if path == "/supervisor":  # a team's supervisor view (its files are served under /display/)
+            found = asset("supervisor.html")
+            return text_response(404, "not found\n") if found is None else response(200, found.body, found.content_type)
         if path == "/display" or path.startswith("/display/"):
             found = asset(path.removeprefix("/display").lstrip("/"))
             return text_response(404, "not found\n") if found is None else response(200, found.body, found.content_type)
@@ -117,12 +122,14 @@ class HttpRoutes:
         return json_response(201, {"registered": fields["uuid"]})
 
     def _display_config(self, request: Request) -> Response:
-        """Where the display finds the broker (the host the browser used, or mqtt.display_ws_url), and labels."""
+        """Where the display finds the broker (the host the browser used, or mqtt.display_ws_url), labels, and
+        this server's clock (Unix ms), by which the page judges a nudge's age instead of the desktop's clock."""
         host = request.headers.get("Host", "127.0.0.1")
         page_host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
         settings = MqttSettings.from_config(self.config["mqtt"])
         body = settings.display_config(page_host, self.config["nudges"]["display_language"])
         body["labels"] = self.labels
+        body["server_time_ms"] = round(time.time() * _MS_PER_S)
         return json_response(200, body)
 
     def _error(self, endpoint: str, kind: str, message: str) -> None:

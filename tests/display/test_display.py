@@ -30,7 +30,8 @@ UNWORDED_KUDOS = {"kind": "customer_name", "t": 9.5, "evidence": {"start": 9.0, 
 
 
 class DisplayServer:
-    """Serves the display as ``coach serve`` must: /display, /display/<file>, /display/config.json (with the labels)."""
+    """Serves the display as ``coach serve`` must: /display, /display/<file>, /display/config.json (with the labels
+    and the server's clock)."""
 
     def __init__(self, settings: MqttSettings, language: str, missing: tuple[str, ...] = ()) -> None:
         outer = self
@@ -40,7 +41,8 @@ class DisplayServer:
                 path = self.path.split("?", 1)[0]
                 if path == "/display/config.json":
                     host = self.headers.get("Host", "127.0.0.1").rsplit(":", 1)[0]
-                    served = {**settings.display_config(host, language), "labels": display_labels()}
+                    served = {**settings.display_config(host, language), "labels": display_labels(),
+                              "server_time_ms": round(time.time() * 1000)}
                     body, kind = json.dumps(served).encode(), "application/json"
                 else:
                     name = path.removeprefix("/display").lstrip("/")

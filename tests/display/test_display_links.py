@@ -35,12 +35,16 @@ def served(tmp_path_factory):
         yield serve
 
 
+def service_settings(served: CoachServe, config: dict, **changes: object) -> MqttSettings:
+    """MQTT settings with which a test publishes as the service, into `coach serve`'s embedded broker."""
+    return dataclasses.replace(MqttSettings.from_config(config["mqtt"]), **{
+        "instance_id": "display-link-test", "broker_url": f"mqtt://127.0.0.1:{served.tcp_port}", "protocol": "3.1.1",
+        "username": "callcoach", "password": SERVICE_PASSWORD, **changes})
+
+
 @pytest.fixture(scope="module")
 def service(served, config):
-    """MQTT settings with which the test publishes as the service, into `coach serve`'s embedded broker."""
-    return dataclasses.replace(MqttSettings.from_config(config["mqtt"]), instance_id="display-link-test",
-                               broker_url=f"mqtt://127.0.0.1:{served.tcp_port}", protocol="3.1.1",
-                               username="callcoach", password=SERVICE_PASSWORD)
+    return service_settings(served, config)
 
 
 def link_for(served, agent: str) -> str:

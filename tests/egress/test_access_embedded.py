@@ -87,7 +87,8 @@ def test_each_login_reads_only_what_it_is_granted(settings):
         "sup team agent": [True], "sup team": [True], "sup other": [False], "qa calls": [True], "qa agents": [False]}
     # agent-2's retained state, nudge, call events and transcript came first: none reached agent-1's display
     assert [t for t, _ in display] == [f"{ROOT}/agents/agent-1/state", f"{ROOT}/agents/agent-1/nudges"]
-    assert [t for t, _ in supervisor] == [t for t, _ in display]
+    assert [t for t, _ in supervisor if "/teams/" not in t] == [t for t, _ in display]
+    assert f"{ROOT}/teams/billing/roster" in [t for t, _ in supervisor]  # its own team's roster, retained
     assert [t for t, _ in qa] == [f"{ROOT}/calls/c2/transcript", f"{ROOT}/calls/c1/events"]  # after it subscribed
 
 
@@ -155,3 +156,30 @@ def test_off_loopback_without_a_link_secret_the_broker_does_not_start(settings):
             await EmbeddedBroker(settings).start()
 
     asyncio.run(scenario())
+
+
+def test_another_agents_retained_state_never_reaches_a_display_on_connect(settings):
+    """amqtt hands a new session retained messages for every client's filters; only readable ones may go out."""
+    settings = embedded_settings(settings)
+
+    async def scenario():
+        async with EmbeddedBroker(settings), Publisher(settings) as publisher:
+            sink = MqttCallSink(publisher, settings)
+            sink.call_started(Info(call_id="c2", agent_id="agent-2"))  # agent-2's retained state
+            assert await publisher.flush(WAIT_S)
+            async with aiomqtt.Client("127.0.0.1", settings.embedded_tcp_port, identifier="display-2",
+                                      clean_session=False, **token_login(AGENT_2)) as other:
+                await other.subscribe(f"{ROOT}/agents/agent-2/#", qos=1)  # a persistent session, then offline
+            received: list[str] = []
+            async with client(settings, "display-1", **token_login(AGENT_1)) as display:
+                await display.subscribe(f"{ROOT}/agents/agent-1/#", qos=1)
+                sink.call_started(Info(call_id="c1", agent_id="agent-1"))
+                assert await publisher.flush(WAIT_S)
+                async with asyncio.timeout(WAIT_S):
+                    async for message in display.messages:
+                        received.append(str(message.topic))
+                        if str(message.topic) == f"{ROOT}/agents/agent-1/state":
+                            break
+            return received
+
+    assert asyncio.run(scenario()) == [f"{ROOT}/agents/agent-1/state"]
