@@ -5,17 +5,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import logging
+import os
+import re
 import signal
 from collections.abc import AsyncIterator
 
 from service.config import ConfigError
 from service.egress import EmbeddedBroker, MqttCallSink, MqttSettings, Publisher
+from service.egress.sink import AttentionSettings
 from service.settings import load_checked_config
 
 from .server import IngressServer
 
-__all__ = ["open_mqtt_sink", "register", "run_serve"]
+__all__ = ["describe_start_error", "open_mqtt_sink", "register", "run_serve"]
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +46,7 @@ def _main(args: argparse.Namespace) -> int:
         overrides["mqtt"]["broker_url"] = args.broker
     if args.instance:
         overrides["mqtt"]["instance_id"] = args.instance
+    config: dict = {}
     try:
         config = load_checked_config(args.config, overrides)
         return asyncio.run(run_serve(config, publish=not args.no_mqtt))
@@ -49,8 +54,36 @@ def _main(args: argparse.Namespace) -> int:
         log.error("%s", exc)
         return 2
     except OSError as exc:
-        log.error("cannot serve: %s", exc)
+        log.error("cannot serve: %s", describe_start_error(exc, config))
         return 1
+
+
+# What listens on each port setting, for the one-line error when a port is taken.
+_LISTENERS = {
+    ("server", "port"): "the WebSocket/HTTP ingress",
+    ("server", "audiosocket_customer_port"): "the AudioSocket customer-leg listener",
+    ("server", "audiosocket_agent_port"): "the AudioSocket agent-leg listener",
+    ("mqtt", "embedded_tcp_port"): "the embedded MQTT broker",
+    ("mqtt", "embedded_ws_port"): "the embedded MQTT broker's WebSocket listener for the agent display",
+}
+_BIND_ADDRESS = re.compile(r"address \('([^']*)', (\d+)")  # asyncio's "error while attempting to bind on address (...)"
+
+
+def describe_start_error(exc: OSError, config: dict) -> str:
+    """One line for a listener that could not bind: the port, what wanted it (and its setting), why.
+
+    Any other OSError is described by its own message.
+    """
+    match = _BIND_ADDRESS.search(str(exc))
+    if match is None:
+        return str(exc)
+    host, port = match.group(1), int(match.group(2))
+    sections = ("server",) if config.get("mqtt", {}).get("broker_url") else ("server", "mqtt")  # embedded broker?
+    keys = [(section, key) for section in sections for key, value in config.get(section, {}).items()
+            if (key == "port" or key.endswith("_port")) and value == port]
+    wanted = ", ".join(f"{_LISTENERS.get(k, 'the listener')} ({'.'.join(k)})" for k in keys) or "a listener"
+    why = "is already in use" if exc.errno == errno.EADDRINUSE else f"cannot be bound: {os.strerror(exc.errno or 0).lower()}"
+    return f"port {port} on {host} {why}; wanted by {wanted}"
 
 
 @contextlib.asynccontextmanager
@@ -64,7 +97,11 @@ async def open_mqtt_sink(config: dict, publish: bool) -> AsyncIterator[object | 
         if settings.embedded:
             await stack.enter_async_context(EmbeddedBroker(settings))
         publisher = await stack.enter_async_context(Publisher(settings))
-        yield MqttCallSink(publisher, settings)
+        if settings.embedded:
+            # Connected before the ingress starts: if that start fails (a port in use), a publisher
+            # stopped mid-handshake can leave amqtt's shutdown waiting forever.
+            await publisher.wait_connected(settings.ack_timeout_s)
+        yield MqttCallSink(publisher, settings, attention=AttentionSettings.from_config(config["mqtt"]))
 
 
 async def run_serve(config: dict, *, publish: bool = True) -> int:

@@ -3,7 +3,13 @@
 Mosquitto 2.0 has no default listener once a ``listener`` line exists, so the
 TCP listener (and the optional WebSocket one) are declared explicitly.
 Persistence is on, so a restart with the same store keeps retained messages
-and persistent sessions with their queued QoS 1 messages.
+and persistent sessions with their queued QoS 1 messages. Mosquitto writes
+that store on a graceful stop and on autosave only (default: every 1800 s), so
+a SIGKILL loses everything since the last save; ``autosave_on_changes=True``
+saves after every main-loop pass that queued a message for an offline
+session, changed a subscription or a retained message (``autosave_interval 1``
+with ``autosave_on_changes true``), what a broker must be set to survive
+``kill -9`` (see tests/egress/test_broker_kill.py).
 """
 
 from __future__ import annotations
@@ -27,7 +33,8 @@ def free_port() -> int:
 
 class Mosquitto:
     def __init__(self, folder: Path, *, port: int | None = None, ws: bool = False, acl_file: Path | None = None,
-                 tls: tuple[Path, Path] | None = None, password_file: Path | None = None) -> None:
+                 tls: tuple[Path, Path] | None = None, password_file: Path | None = None,
+                 autosave_on_changes: bool = False) -> None:
         self.folder = folder
         self.port = port or free_port()
         self.ws_port = free_port() if ws else None
@@ -43,6 +50,7 @@ class Mosquitto:
             f"user {getpass.getuser()}",
             "persistence true",
             f"persistence_location {folder}/",
+            *(["autosave_interval 1", "autosave_on_changes true"] if autosave_on_changes else []),
             f"log_dest file {folder}/mosquitto.log",
             "log_type all",
             *([f"acl_file {acl_file}"] if acl_file else []),
