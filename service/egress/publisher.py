@@ -8,9 +8,10 @@ announces ``online`` on the retained status topic (the Last Will says
 ``offline``), then publishes the outbox oldest-first, one message at a time,
 removing each only once the broker acknowledged it. When the connection drops,
 it reconnects after an exponential backoff with jitter and goes on where it
-stopped. One message in flight at a time keeps order and means at most one
-message can be duplicated by a broker crash (it was received but its
-acknowledgement lost); consumers drop such a duplicate by its ``id``.
+stopped. One message in flight at a time keeps order. QoS 1 is at least
+once: a broker crash can deliver messages again (an acknowledgement lost, or a
+restarted broker re-sending what its store held); consumers drop duplicates
+by their ``id``.
 
 The clock, the random source and the sleep are injected so tests can control
 expiry and backoff without waiting.

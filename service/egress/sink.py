@@ -10,8 +10,8 @@ nudges, kudos, state and events carry ``issued_at``: the wall-clock time the
 service raised them, in seconds since the Unix epoch (float, ms resolution),
 so a consumer can measure delivery delay. A nudge or kudos has the report
 fields plus ``type`` ("nudge" | "kudos") and ``id``: ``<call_id>#<n>``, unique
-per call, fixed when the message is built, so a consumer can drop the one
-duplicate a broker crash may cause.
+per call, fixed when the message is built, so a consumer can drop the
+duplicates a broker crash may cause.
 
 Supervisors: each call whose agent has a team (``CallInfo.team``) is watched
 for attention (an alert-severity nudge in the last ``alert_window_s``, the
