@@ -76,6 +76,7 @@ class ReplaySettings:
     paced_chunk_s: float
     workers: int
     min_duration_s: float
+    decode: Literal["packed", "utterance"]
 
     def __post_init__(self) -> None:
         require(bool(self.out_dir), "replay.out_dir", "must name a folder")

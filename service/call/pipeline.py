@@ -6,6 +6,10 @@ differ:
 
 * ``transcriber=`` (replay at full speed): each utterance is decoded the moment
   it closes, on the caller's thread. Results do not depend on machine speed.
+  Hook: a transcriber with a ``transcribe_request(request, language)`` method
+  is given the whole request instead of its audio (the offline packed decode,
+  :class:`~service.asr.packed.PackedTranscripts`, answers from a decode made
+  before the call was fed).
 * ``asr=`` (live, paced replay): jobs go to the process-wide
   :class:`~service.asr.DecodeScheduler`; results come back on its worker
   thread, are queued, and applied on the owner thread by :meth:`poll` (also
@@ -151,8 +155,9 @@ class CallPipeline:
         for request in self.session.transcription_requests():
             language = self._tracker.hint()
             if self._transcriber is not None:
-                self._apply(request, self._transcriber.transcribe(request.audio, language=language,
-                                                                  partial=request.partial))
+                by_request = getattr(self._transcriber, "transcribe_request", None)  # the hook (module docstring)
+                self._apply(request, by_request(request, language) if by_request is not None else
+                            self._transcriber.transcribe(request.audio, language=language, partial=request.partial))
                 continue
             job = DecodeJob(self.info.call_id, request.utterance_id, request.speaker, request.start, request.end,
                             request.audio, language, request.partial)

@@ -122,6 +122,7 @@ def replay_options(config: dict, language: str | None, agent_id: str) -> dict:
     makes a saved report stale.
     """
     return {"language": language or "auto", "agent_id": agent_id, "audio": dict(config["audio"]),
+            "decode": config["replay"]["decode"],
             "identity": {key: config["reports"][key] for key in ("filename_pattern", "sidecar_suffix")}}
 
 

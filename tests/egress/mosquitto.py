@@ -76,8 +76,10 @@ class Mosquitto:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"mosquitto exited: {self.process.stderr.read().decode()} {self.log()}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+            try:  # every listener, the WebSocket one too: it opens after the TCP one
+                for port in (self.port, self.ws_port):
+                    if port:
+                        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
                 return self
             except OSError:
                 time.sleep(0.05)
