@@ -82,10 +82,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_mosquitto(folder: Path) -> tuple[subprocess.Popen, int]:
+def start_mosquitto(folder: Path, extra: str = "") -> tuple[subprocess.Popen, int]:
+    """A throwaway anonymous Mosquitto on loopback (``extra``: more config lines)."""
     port = free_port()
     conf = folder / "mosquitto.conf"
-    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\n")
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\n{extra}")
     proc = subprocess.Popen(["/usr/sbin/mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(300):
         with socket.socket() as s:

@@ -41,7 +41,6 @@ import math
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -57,6 +56,11 @@ import aiomqtt
 from service.coaching import TIMING_KINDS
 from service.testing.clients import Call, load_stereo, stream_call
 from service.testing.synth import synthesize_call
+
+from bench_nudge_latency import start_mosquitto  # noqa: E402 (a sibling script: the same throwaway broker)
+
+# The subscriber counts every nudge of a long run: let Mosquitto queue them all.
+BROKER_QUEUE = "max_queued_messages 100000\n"
 
 CONTROL_MESSAGES = 2  # /stream: one "start" and one "stop" text message around the audio frames
 METRICS_POLL_S = 1.0
@@ -92,25 +96,6 @@ port = 0
 reports_dir = "{reports}"
 max_calls = {max_calls}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_mosquitto(folder: Path) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    conf = folder / "mosquitto.conf"
-    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 100000\n")
-    proc = subprocess.Popen(["/usr/sbin/mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(300):
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return proc, port
-        time.sleep(0.05)
-    raise RuntimeError("mosquitto did not start")
 
 
 def start_server(folder: Path, broker_port: int, max_calls: int) -> tuple[subprocess.Popen, str, Path]:
@@ -303,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
             wav = folder / f"call{i}.wav"
             synthesize_call(scenario, wav, sample_rate=8000)
             calls.append(load_stereo(wav))
-        broker, broker_port = start_mosquitto(folder)
+        broker, broker_port = start_mosquitto(folder, BROKER_QUEUE)
         server = None
         try:
             server, address, reports = start_server(folder, broker_port, args.calls + 10)

@@ -35,7 +35,6 @@
   const CLOCK_TIMEOUT_MS = 3000;    // a re-measure of the server clock waits at most this long
   const CLAIM_WAIT_MS = 150;        // how long another tab may take to say it uses our client id
   const STORE = "callcoach.display";
-  const TOKEN_VERSION = "v1";       // service/egress/tokens.py: "v1.<claims>.<signature>"
   const MAX_TIMER_MS = 2 ** 31 - 1; // setTimeout's longest wait; longer waits are chained
   const SUBACK_FAILURE = 128;
   // CONNACK codes of a refused login: 3.1.1 bad credentials / not authorised, MQTT 5 the same.
@@ -113,16 +112,6 @@
     box.hidden = false;
   }
 
-  // The token's claims {role, id, team, exp}, or null when it is not a display token.
-  function readToken(token) {
-    const parts = (token || "").split(".");
-    if (parts.length !== 3 || parts[0] !== TOKEN_VERSION) return null;
-    try {
-      const bytes = Uint8Array.from(atob(parts[1].replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
-      const claims = JSON.parse(new TextDecoder().decode(bytes));
-      return claims && typeof claims.id === "string" && typeof claims.exp === "number" ? claims : null;
-    } catch (_) { return null; }
-  }
 
   // Why the link cannot open this display (an i18n key), or "" when it can.
   function linkProblem(claims) {
@@ -337,7 +326,7 @@
     document.addEventListener("keydown", dismissNewest);
     setInterval(tickSilence, 250);
     const token = params.get("token");
-    const claims = readToken(token);
+    const claims = window.CallcoachToken.read(token);
     const problem = linkProblem(claims);
     if (problem) { showProblem(t[problem]); setConnection("offline"); return; }
     const agent = claims.id;

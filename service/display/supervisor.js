@@ -13,7 +13,6 @@
   const $ = (id) => document.getElementById(id);
   const FALLBACK_CONFIG = { broker: `ws://${location.hostname || "127.0.0.1"}:9001`, topic_root: "callcoach/v1",
                             labels: {} };
-  const TOKEN_VERSION = "v1";
   const RECONNECT_MS = 2000;
   const SUBACK_FAILURE = 128;
   const REFUSED_CODES = new Set([4, 5, 134, 135]);
@@ -57,15 +56,6 @@
     return merged;
   }
 
-  function readToken(token) {
-    const parts = (token || "").split(".");
-    if (parts.length !== 3 || parts[0] !== TOKEN_VERSION) return null;
-    try {
-      const bytes = Uint8Array.from(atob(parts[1].replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
-      const claims = JSON.parse(new TextDecoder().decode(bytes));
-      return claims && typeof claims.id === "string" && typeof claims.exp === "number" ? claims : null;
-    } catch (_) { return null; }
-  }
 
   function linkProblem(claims) {
     if (!claims || claims.role !== "supervisor" || !claims.team) return "missing_link";
@@ -313,7 +303,7 @@
     root = config.topic_root;
     setConnection("connecting");
     const token = params.get("token");
-    const claims = readToken(token);
+    const claims = window.CallcoachToken.read(token);
     const problem = linkProblem(claims);
     if (problem) { showProblem(problem); setConnection("offline"); return; }
     config.team = claims.team;
