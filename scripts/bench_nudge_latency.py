@@ -96,9 +96,10 @@ def start_mosquitto(folder: Path, extra: str = "") -> tuple[subprocess.Popen, in
     raise RuntimeError("mosquitto did not start")
 
 
-def start_server(folder: Path, broker_port: int) -> tuple[subprocess.Popen, str]:
+def serve(folder: Path, broker_port: int, server_config: str) -> tuple[subprocess.Popen, str]:
+    """`coach serve` with ``server_config`` publishing to the broker on ``broker_port``: the process and host:port."""
     config = folder / "serve.toml"
-    config.write_text(SERVER_CONFIG.format(reports=folder / "reports"))
+    config.write_text(server_config)
     log = folder / "serve.log"
     proc = subprocess.Popen(
         [sys.executable, "-m", "service.cli", "serve", "--config", str(config), "--broker", f"mqtt://127.0.0.1:{broker_port}"],
@@ -106,12 +107,17 @@ def start_server(folder: Path, broker_port: int) -> tuple[subprocess.Popen, str]
     for _ in range(2400):
         found = re.search(r"listening on ([\d.]+):(\d+)", log.read_text())
         if found:
-            return proc, f"ws://{found.group(1)}:{found.group(2)}"
+            return proc, f"{found.group(1)}:{found.group(2)}"
         if proc.poll() is not None:
             break
         time.sleep(0.05)
     proc.kill()
     raise RuntimeError(f"coach serve did not start:\n{log.read_text()[-2000:]}")
+
+
+def start_server(folder: Path, broker_port: int) -> tuple[subprocess.Popen, str]:
+    proc, address = serve(folder, broker_port, SERVER_CONFIG.format(reports=folder / "reports"))
+    return proc, f"ws://{address}"
 
 
 async def run_calls(url: str, broker_port: int, base, n_calls: int, speed: float | None) -> list[dict]:
@@ -168,9 +174,9 @@ async def egress_only(broker_port: int, n: int) -> list[float]:
 
 
 def p95(values: list[float]) -> float:
-    """Nearest-rank 95th percentile (with few samples: the largest but one in twenty)."""
+    """Nearest-rank 95th percentile (with few samples: the largest but one in twenty); NaN for none."""
     ordered = sorted(values)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)] if ordered else float("nan")
 
 
 def main(argv: list[str] | None = None) -> int:

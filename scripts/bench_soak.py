@@ -37,7 +37,6 @@ import asyncio
 import collections
 import dataclasses
 import json
-import math
 import os
 import re
 import signal
@@ -57,7 +56,7 @@ from service.coaching import TIMING_KINDS
 from service.testing.clients import Call, load_stereo, stream_call
 from service.testing.synth import synthesize_call
 
-from bench_nudge_latency import start_mosquitto  # noqa: E402 (a sibling script: the same throwaway broker)
+from bench_nudge_latency import p95, serve, start_mosquitto  # noqa: E402 (a sibling script: the same throwaway broker)
 
 # The subscriber counts every nudge of a long run: let Mosquitto queue them all.
 BROKER_QUEUE = "max_queued_messages 100000\n"
@@ -99,22 +98,9 @@ max_calls = {max_calls}
 
 
 def start_server(folder: Path, broker_port: int, max_calls: int) -> tuple[subprocess.Popen, str, Path]:
-    config = folder / "serve.toml"
     reports = folder / "reports"
-    config.write_text(SERVER_CONFIG.format(reports=reports, max_calls=max_calls))
-    log = folder / "serve.log"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--config", str(config), "--broker", f"mqtt://127.0.0.1:{broker_port}"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log.open("w"), env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    for _ in range(2400):
-        found = re.search(r"listening on ([\d.]+):(\d+)", log.read_text())
-        if found:
-            return proc, f"{found.group(1)}:{found.group(2)}", reports
-        if proc.poll() is not None:
-            break
-        time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError(f"coach serve did not start:\n{log.read_text()[-2000:]}")
+    proc, address = serve(folder, broker_port, SERVER_CONFIG.format(reports=reports, max_calls=max_calls))
+    return proc, address, reports
 
 
 def rss_mb(pid: int) -> float:
@@ -143,11 +129,6 @@ def slope(points: list[tuple[float, float]]) -> float:
     my = sum(y for _, y in points) / len(points)
     sxx = sum((x - mx) ** 2 for x, _ in points)
     return sum((x - mx) * (y - my) for x, y in points) / sxx if sxx else float("nan")
-
-
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)] if ordered else float("nan")
 
 
 @dataclasses.dataclass

@@ -7,19 +7,13 @@
 // page shows besides (agent, cards, talk ratio): nothing, when the link is bad.
 // Usage: node check_display.js URL SCREENSHOT_PATH PROFILE_DIR [MODE]
 "use strict";
-const { chromium } = require("playwright-core");
+const { launch } = require("./browser");
 
 const WAIT_MS = 30000;
 
 async function main() {
   const [url, screenshot, profile, mode] = process.argv.slice(2);
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync"],
-    viewport: { width: 400, height: 640 },
-  });
+  const context = await launch(profile, { width: 400, height: 640 });
   try {
     const page = await context.newPage();
     const errors = [];

@@ -6,19 +6,13 @@
 // MODE "problem": only the page's problem banner and its tile count.
 // Usage: node check_supervisor.js URL SCREENSHOT_PATH PROFILE_DIR MODE|FLAGGED
 "use strict";
-const { chromium } = require("playwright-core");
+const { launch } = require("./browser");
 
 const WAIT_MS = 90000;
 
 async function main() {
   const [url, screenshot, profile, mode] = process.argv.slice(2);
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync"],
-    viewport: { width: 1200, height: 900 },
-  });
+  const context = await launch(profile, { width: 1200, height: 900 });
   try {
     const page = await context.newPage();
     const errors = [];

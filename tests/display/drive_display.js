@@ -18,7 +18,7 @@
 // A failed command answers {"ok": false, "error"}.
 "use strict";
 const readline = require("readline");
-const { chromium } = require("playwright-core");
+const { launch } = require("./browser");
 
 function initScript({ shiftMs }) {
   const RealDate = Date;
@@ -49,13 +49,7 @@ function initScript({ shiftMs }) {
 
 async function main() {
   const [profile, shift] = process.argv.slice(2);
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync"],
-    viewport: { width: 400, height: 640 },
-  });
+  const context = await launch(profile, { width: 400, height: 640 });
   await context.addInitScript(initScript, { shiftMs: Number(shift) || 0 });
   const pages = [];
   const errors = [];
