@@ -65,6 +65,11 @@ class Link:
         if self.runner and self.runner.pipeline.now > self._max_call_s:
             self.fail(ProtocolError("call_too_long", f"call exceeds {self._max_call_s:g} s", Fault.POLICY))
             return False
+        refusal = self.runner.input_refusal() if self.runner else None
+        if refusal is not None:
+            await self._send_error_replies(refusal)
+            self.fail(refusal)
+            return False
         return True
 
     async def _apply(self, events: list) -> bool:

@@ -17,7 +17,13 @@ import numpy as np
 
 from ..core.codecs import round_to_pcm16
 
-__all__ = ["AudioFileError", "RecordingInfo", "probe_recording", "read_stereo_chunks"]
+__all__ = ["DUAL_CHANNEL_ADVICE", "AudioFileError", "RecordingInfo", "probe_recording", "read_stereo_chunks"]
+
+# What to do with a recording that holds one mix of both parties: a mono file, or a stereo
+# file whose two channels carry the same audio (service.core.channel_check).
+DUAL_CHANNEL_ADVICE = ("callcoach needs stereo with one party per channel (agent on one side, customer on the "
+                       "other) to tell who spoke when. Export the call from your recorder as dual-channel/stereo "
+                       "(most platforms offer it), then pass --agent-channel left|right")
 
 
 class AudioFileError(ValueError):
@@ -58,12 +64,7 @@ def probe_recording(path: str | Path) -> RecordingInfo:
     finally:
         container.close()
     if info.channels == 1:
-        raise AudioFileError(
-            f"{path}: mono recording; callcoach needs stereo with one party per channel "
-            "(agent on one side, customer on the other) to tell who spoke when. Export the call "
-            "from your recorder as dual-channel/stereo (most platforms offer it), then pass "
-            "--agent-channel left|right"
-        )
+        raise AudioFileError(f"{path}: mono recording; {DUAL_CHANNEL_ADVICE}")
     if info.channels != 2:
         raise AudioFileError(
             f"{path}: {info.channels} channels; expected a stereo recording with one party per channel"

@@ -22,7 +22,8 @@ from pathlib import Path
 
 from ..asr import AsrSettings
 from ..core import SPEAKERS, CallSession, ChannelConverter, SessionSettings
-from ..media.audio import probe_recording, read_stereo_chunks
+from ..core.channel_check import ChannelCheck, ChannelCheckSettings, ChannelVerdict
+from ..media.audio import DUAL_CHANNEL_ADVICE, probe_recording, read_stereo_chunks
 from ..call import CallInfo, CallPipeline
 
 __all__ = ["ReplayError", "decode_mode", "replay_recording"]
@@ -61,6 +62,9 @@ def replay_recording(path: str | Path, config: dict, *, call_id: str = "", agent
     for agent, customer, seconds in _channels(path, config, info_file.sample_rate, speed):
         pipeline.feed("agent", agent)
         pipeline.feed("customer", customer)
+        if pipeline.same_content:
+            pipeline.finish()  # a --publish replay's call ends on the displays too
+            raise ReplayError(_same_content_text(path, pipeline.channels))
         fed_s += seconds
         if speed:
             ahead = fed_s / speed - (time.monotonic() - started)
@@ -74,6 +78,11 @@ def replay_recording(path: str | Path, config: dict, *, call_id: str = "", agent
         raise ReplayError(f"{path}: no speech found on either channel (silence-only or near-silent "
                           f"recording?); nothing to coach")
     return report
+
+
+def _same_content_text(path: Path, verdict: ChannelVerdict) -> str:
+    """Why a stereo file holding one mix on both channels is refused, and what to do instead."""
+    return f"{path}: {verdict.describe()}; this is a mono recording in a stereo file. {DUAL_CHANNEL_ADVICE}"
 
 
 def decode_mode(config: dict, transcriber) -> str:
@@ -109,7 +118,12 @@ def _packed_decode(path: Path, config: dict, sample_rate: int, language: str | N
     decoder = PackedDecoder(transcriber, settings, language=language,
                             pack_s=float(config["replay"].get("pack_s", PACK_S)))
     session = CallSession(SessionSettings.from_config(config), transcribe=True)
+    check = ChannelCheck(ChannelCheckSettings.from_config(config))  # refuse before decoding, not after
     for agent, customer, _ in _channels(path, config, sample_rate, None):
+        check.receive("agent", agent)
+        check.receive("customer", customer)
+        if check.same_content:
+            raise ReplayError(_same_content_text(path, check.verdict))
         session.receive_audio("agent", agent)
         session.receive_audio("customer", customer)
         for request in session.transcription_requests():
