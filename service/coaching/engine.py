@@ -24,6 +24,7 @@ from ..core.events import (
     SpeechEvent,
     TranscriptSegment,
 )
+from ..core.voice import VoiceDistress
 
 __all__ = ["CoachingEngine"]
 
@@ -93,6 +94,10 @@ class CoachingEngine:
         for rule in self._rules:
             rule.on_interruption(event)
 
+    def on_voice(self, event: VoiceDistress, now: float) -> list[Output]:
+        """The customer's raised voice, judged by the session at call time ``now`` (a second distress signal)."""
+        return self._empathy.on_voice(event, now)
+
     def advance(self, now: float) -> list[Nudge | Kudos]:
         """Call time reached ``now``: raise time-driven nudges whose deadline passed."""
         return sorted((item for rule in self._rules for item in rule.advance(now)), key=lambda item: item.t)
@@ -106,3 +111,7 @@ class CoachingEngine:
     def customer_distressed(self, now: float) -> bool:
         """Whether the customer is distressed at ``now`` (the caller escalates interruptions then)."""
         return self._empathy.distressed(now)
+
+    def customer_distress_source(self, now: float) -> str | None:
+        """What shows the customer's distress at ``now`` for the display's mood: "words", "voice" or None."""
+        return self._empathy.distress_source(now)

@@ -57,6 +57,7 @@ from .events import (
 from .gate import GateSettings, NudgeGate
 from .ring import AudioRing
 from .vad import FrameClassifier, SegmentClosed, SegmentOpened, TurnTracker, VadSettings
+from .voice import VoiceDistress, VoiceSettings, VoiceTracker
 
 __all__ = [
     "CallSession",
@@ -71,7 +72,9 @@ _RING_MARGIN_S = 10.0  # extra audio kept beyond the longest utterance, for chan
 # Among things the rules learn at the same call time, words come before voice
 # activity: an utterance's text and the end of its speech are both known when
 # it closes, and a rule deciding "the reply is over" must have read the reply.
-_TEXT_FIRST, _ACTIVITY_NEXT = 0, 1
+# The voice's verdict on a stretch comes last: when its words already showed
+# distress, the voice adds nothing new.
+_TEXT_FIRST, _ACTIVITY_NEXT, _VOICE_LAST = 0, 1, 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +100,7 @@ class SessionSettings:
     dynamics: DynamicsSettings
     gate: GateSettings
     utterances: UtteranceSettings
+    voice: VoiceSettings
     interruption_severity: Severity
     dead_air_severity: Severity
 
@@ -107,6 +111,7 @@ class SessionSettings:
             dynamics=DynamicsSettings.from_config(config),
             gate=GateSettings.from_config(config),
             utterances=UtteranceSettings.from_config(config),
+            voice=VoiceSettings.from_config(config),
             interruption_severity=check_value("nudges.interruption_severity",
                                               config["nudges"]["interruption_severity"], Severity),
             dead_air_severity=check_value("nudges.dead_air_severity", config["nudges"]["dead_air_severity"], Severity),
@@ -140,11 +145,15 @@ class Rules(Protocol):
 
     def on_interruption(self, ev: Interruption) -> None: ...
 
+    def on_voice(self, event: VoiceDistress, now: float) -> list[RuleOutput]: ...
+
     def advance(self, now: float) -> list[Nudge | Kudos]: ...
 
     def finish(self, now: float) -> list[Nudge | Kudos]: ...
 
     def customer_distressed(self, now: float) -> bool: ...
+
+    def customer_distress_source(self, now: float) -> str | None: ...
 
 
 MessageLookup = Callable[[str, str], str]  # (kind, variant) -> message in the display language
@@ -173,6 +182,7 @@ class SessionResult:
     suppressed: dict[str, int]
     speech: dict[str, list[SpeechSegment]]
     noise: dict[str, LineNoise]  # per party, when audio was heard (not for transcript replays)
+    voice_distress: list[VoiceDistress] = field(default_factory=list)  # the customer's raised voice, from audio
 
 
 @dataclass(slots=True)
@@ -210,6 +220,9 @@ class CallSession:
         u = settings.utterances
         ring_s = u.max_utterance_s + u.pre_roll_s + u.post_roll_s + vad.hangover_s + _RING_MARGIN_S
         self._rings = {s: AudioRing(int(ring_s * self._rate)) for s in SPEAKERS}
+        # only the customer's voice is judged: distress is theirs, the agent is coached on words and timing
+        self._voice = VoiceTracker("customer", settings.voice, self._rate, self._frame_s, round(ring_s / self._frame_s))
+        self._voice_distress: list[VoiceDistress] = []
         self._remainder = {s: np.zeros(0, dtype=np.int16) for s in SPEAKERS}
         self._flags: dict[Speaker, deque[bool]] = {s: deque() for s in SPEAKERS}
         self._frames = 0
@@ -226,7 +239,7 @@ class CallSession:
         self._pending: dict[int, float] = {}
         # what the rules have yet to read, by the call time it became known: transcripts
         # (by issued_at) and voice-activity boundaries (by the frame that confirmed them)
-        self._ready: list[tuple[float, int, int, TranscriptSegment | SpeechEvent]] = []
+        self._ready: list[tuple[float, int, int, TranscriptSegment | SpeechEvent | VoiceDistress]] = []
         self._ready_seq = itertools.count()
         self._rules_clock = 0.0
         self._out: list[Nudge | Kudos | TranscriptSegment] = []
@@ -253,7 +266,10 @@ class CallSession:
         self._remainder[speaker] = buf[whole:].copy()
         if whole:
             frames = buf[:whole].reshape(-1, self._frame_samples)
-            self._flags[speaker].extend(self._classifiers[speaker].classify(frames))
+            voiced = self._classifiers[speaker].classify(frames)
+            self._flags[speaker].extend(voiced)
+            if speaker == self._voice.speaker:
+                self._voice.add_frames(frames, voiced)
         self._run_frames()
 
     def receive_activity(self, speaker: Speaker, voiced: Sequence[bool]) -> None:
@@ -294,6 +310,8 @@ class CallSession:
                 fs = self._frame_s
                 self._push(self.now, SpeechEnded(speaker, tracker.segment_start_frame * fs,
                                                  tracker.last_voiced_end_frame * fs))
+                self._judge_voice(speaker, SegmentClosed(tracker.segment_start_frame, tracker.last_voiced_end_frame,
+                                                         self._frames - 1))
         self._dynamics.close(self._trackers)
         self._finished = True
         self._release_transcripts()
@@ -314,12 +332,14 @@ class CallSession:
 
     def live_state(self) -> dict:
         """The agent display's view of the call now: metrics so far (open turns
-        clipped at now), the current silence, and whether the customer is distressed."""
-        distressed = self._rules is not None and self._rules.customer_distressed(self._rules_clock)
+        clipped at now), the current silence, whether the customer is distressed and
+        what says so (``customer_distress_source``: "words", "voice" or None)."""
+        source = self._rules.customer_distress_source(self._rules_clock) if self._rules is not None else None
         return {
             "metrics": self._metrics(open_segments=True).to_dict(),
             "silence_s": round(self._dynamics.silence_s(self._trackers), 3),
-            "customer_distress": bool(distressed),
+            "customer_distress": source is not None,
+            "customer_distress_source": source,
         }
 
     def result(self) -> SessionResult:
@@ -338,6 +358,7 @@ class CallSession:
             speech={s: self._dynamics.segments(s) for s in SPEAKERS},
             noise={s: LineNoise(c.noise.noise_dbfs, c.noise.floor_dbfs) for s, c in self._classifiers.items()
                    if c.noise.heard},
+            voice_distress=list(self._voice_distress),
         )
 
     # -- frame loop ---------------------------------------------------------------------
@@ -356,6 +377,7 @@ class CallSession:
         }
         for speaker in SPEAKERS:
             self._track_utterance(speaker, boundaries[speaker], k)
+            self._judge_voice(speaker, boundaries[speaker])
         for event in self._dynamics.step(k, self._trackers, boundaries):
             self._on_dynamics(event)
         if self._rules is None:
@@ -390,6 +412,17 @@ class CallSession:
                 self._request(speaker, utt, k + 1, partial=True)
                 utt.next_partial_frame += self._partial_frames
 
+    def _judge_voice(self, speaker: Speaker, boundary: SegmentOpened | SegmentClosed | None) -> None:
+        """A closed stretch of the customer's speech: the voice tracker judges it against their baseline."""
+        if speaker != self._voice.speaker or not isinstance(boundary, SegmentClosed):
+            return
+        distress = self._voice.close_stretch(boundary.start_frame, boundary.end_frame, self.now)
+        if distress is None:
+            return
+        self._voice_distress.append(distress)
+        if self._rules is not None:
+            self._push(self.now, distress)
+
     def _request(self, speaker: Speaker, utt: _Utterance, end_frame: int, *, partial: bool) -> None:
         if end_frame - utt.start_frame < self._min_utt_frames:
             return
@@ -419,8 +452,9 @@ class CallSession:
             evidence = Evidence(event.silence_start, event.t)
             self._emit(Nudge("dead_air", event.t, "agent", self.settings.dead_air_severity, evidence, variant=variant))
 
-    def _push(self, at: float, item: TranscriptSegment | SpeechEvent) -> None:
-        order = _TEXT_FIRST if isinstance(item, TranscriptSegment) else _ACTIVITY_NEXT
+    def _push(self, at: float, item: TranscriptSegment | SpeechEvent | VoiceDistress) -> None:
+        order = (_TEXT_FIRST if isinstance(item, TranscriptSegment)
+                 else _VOICE_LAST if isinstance(item, VoiceDistress) else _ACTIVITY_NEXT)
         heapq.heappush(self._ready, (at, order, next(self._ready_seq), item))
 
     def _release_transcripts(self) -> None:
@@ -443,6 +477,8 @@ class CallSession:
                 now = max(at, self._rules_clock)
                 if isinstance(item, TranscriptSegment):
                     self._handle_rule_outputs(self._rules.on_transcript(item, now))
+                elif isinstance(item, VoiceDistress):
+                    self._handle_rule_outputs(self._rules.on_voice(item, now))
                 else:
                     self._handle_rule_outputs(self._rules.on_speech(item, now))
         if self._rules is not None and not self._pending:

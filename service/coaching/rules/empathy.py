@@ -5,6 +5,12 @@ facts, policy or blame: an upset customer who hears policy first feels unheard.
 A distress *episode* opens on the customer's final words and closes on the
 first acknowledgement or on the one nudge it earns (policy first, or a first
 reply without acknowledgement), so one episode never nudges twice.
+
+A raised voice (:class:`~service.core.voice.VoiceDistress`) is the second
+sign, for calls whose words do not survive speech recognition: with
+``voice_opens_episode`` it opens an episode too, but only when the customer
+is not already known to be distressed, so a customer who stays loud after
+the agent acknowledged them is not a new episode every few sentences.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...core.events import Evidence, Interruption, Kudos, SpeechEvent, SpeechStarted
+from ...core.voice import VoiceDistress
 from ..phrases import Match
 from .base import Output, Rule, Utterance
 
@@ -25,6 +32,7 @@ class _Episode:
     escalated: bool = False
     replied: bool = False  # the agent has said words (not a backchannel) since the distress
     reply_end: float | None = None  # the agent fell silent then (last voiced frame), mid-reply
+    source: str = "words"  # what opened it: "words" or "voice"
 
 
 class EmpathyRule(Rule):
@@ -40,15 +48,41 @@ class EmpathyRule(Rule):
     def __init__(self, settings) -> None:
         super().__init__(settings)
         self._episode: _Episode | None = None
-        self._last_distress: float | None = None
+        self._last_distress: float | None = None  # the customer's last distress words
+        self._last_voice: float | None = None  # the customer's last raised-voice verdict
         self._agent_interruptions: list[float] = []
         self._speaking = {"agent": False, "customer": False}
 
     def distressed(self, now: float) -> bool:
-        """Whether the customer is distressed at ``now`` (open episode or recent distress)."""
-        if self._episode is not None:
+        """Whether the customer is distressed at ``now`` for the rules (open episode or recent distress).
+
+        A raised voice counts only with ``voice_opens_episode``: the switch says
+        whether the rules act on the voice at all.
+        """
+        if self._episode is not None or self._recent(self._last_distress, now):
             return True
-        return self._last_distress is not None and now - self._last_distress <= self.settings.distress_memory_s
+        return self.settings.voice_opens_episode and self._recent(self._last_voice, now)
+
+    def distress_source(self, now: float) -> str | None:
+        """What shows the customer's distress at ``now``: "words", else "voice" (whatever the switch), else None."""
+        if (self._episode is not None and self._episode.source == "words") or self._recent(self._last_distress, now):
+            return "words"
+        if self._episode is not None or self._recent(self._last_voice, now):
+            return "voice"
+        return None
+
+    def _recent(self, t: float | None, now: float) -> bool:
+        return t is not None and now - t <= self.settings.distress_memory_s
+
+    def on_voice(self, event: VoiceDistress, now: float) -> list[Output]:
+        """The customer's voice was raised (learned at ``now``): maybe open an episode (see the module docstring)."""
+        opens = self.settings.voice_opens_episode and not self.distressed(now)
+        self._last_voice = now
+        if opens:
+            interrupted = any(event.start <= t <= event.end for t in self._agent_interruptions)
+            self._episode = _Episode(Evidence(event.start, event.end), opened_at=now, escalated=interrupted,
+                                     source="voice")
+        return []
 
     def on_interruption(self, event: Interruption) -> None:
         if event.by != "agent":
