@@ -3,9 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Protocol
 
-__all__ = ["CallInfo", "CallSink"]
+__all__ = ["CallInfo", "CallSink", "LanguageSource"]
+
+
+class LanguageSource(StrEnum):
+    """Where a call's language came from: the report's ``language_source``.
+
+    QA reads a wrong-language report differently when the platform said so
+    (fix the telephony parameter) than when the speech was misheard (fix
+    ``asr.language``).
+    """
+
+    TELEPHONY = "telephony"  # the platform's call metadata (Twilio parameter, AudioHook open, /stream start, ...)
+    CONFIGURED = "configured"  # [server] <endpoint>_language, `coach replay --language`, a transcript's language
+    DETECTED = "detected"  # fixed by the call's LanguageTracker from its speech
+    UNKNOWN = "unknown"  # never fixed
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,7 +32,9 @@ class CallInfo:
     (None: detect); ``metadata`` is echoed into the report verbatim;
     ``instance`` names the live replica, so a supervisor can tell which one
     served the call; ``team`` is the agent's team (from the telephony
-    parameters, else ``[mqtt.teams]``; '' when none), for supervisors.
+    parameters, else ``[mqtt.teams]``; '' when none), for supervisors;
+    ``language_source`` says who gave ``language`` (telephony or configured;
+    meaningless while ``language`` is None).
     """
 
     call_id: str
@@ -27,6 +44,7 @@ class CallInfo:
     metadata: dict[str, Any] = field(default_factory=dict)
     instance: str = ""  # the replica that served a live call (mqtt.instance_id); '' for replays
     team: str = ""  # the agent's team (telephony ``team`` parameter, else [mqtt.teams]); '' when none
+    language_source: LanguageSource = LanguageSource.CONFIGURED
 
 
 class CallSink(Protocol):

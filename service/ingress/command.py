@@ -12,12 +12,14 @@ import re
 import signal
 from collections.abc import AsyncIterator
 
+from service.asr.measurements import start_warnings
 from service.config import ConfigError
 from service.egress import EmbeddedBroker, MqttCallSink, MqttSettings, Publisher
 from service.egress.sink import AttentionSettings
 from service.settings import load_checked_config
 
 from .server import IngressServer
+from .settings import ServerSettings
 
 __all__ = ["describe_start_error", "open_mqtt_sink", "register", "run_serve"]
 
@@ -49,6 +51,9 @@ def _main(args: argparse.Namespace) -> int:
     config: dict = {}
     try:
         config = load_checked_config(args.config, overrides)
+        endpoint_languages = ServerSettings.from_config(config["server"]).languages.values()
+        for warning in start_warnings(config, [code for code in endpoint_languages if code]):
+            log.warning("%s", warning)
         return asyncio.run(run_serve(config, publish=not args.no_mqtt))
     except ConfigError as exc:
         log.error("%s", exc)

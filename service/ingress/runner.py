@@ -23,7 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from service.call import CallInfo, CallPipeline, CallSink, write_report
+from service.asr.codes import whisper_language
+from service.call import CallInfo, CallPipeline, CallSink, LanguageSource, write_report
+from service.call.teams import team_of
 from service.core.events import SPEAKERS, Speaker
 from service.egress import is_valid_id
 from service.protocols import AudioOut, CallStart, Fault, ProtocolError
@@ -96,6 +98,13 @@ class CallRunner:
         for audio in self.timeline.push(speaker, pcm, at=at):
             self.pipeline.feed(audio.speaker, audio.pcm)
 
+    def input_refusal(self) -> ProtocolError | None:
+        """The error that ends this call once its audio cannot be coached (the same audio on both channels)."""
+        if not self.pipeline.same_content:
+            return None
+        return ProtocolError("same_content", f"{self.pipeline.channels.describe()}; send each party on its own "
+                             "channel", Fault.UNSUPPORTED)
+
     def leave(self, parties: tuple[Speaker, ...]) -> bool:
         """A leg ended; True when no leg is left and the call should be finalised."""
         for party in parties:
@@ -151,9 +160,10 @@ class CallBook:
             return ProtocolError("unregistered", f"call {start.call_id[:40]!r} was not registered", Fault.POLICY)
         agent_id = start.agent_id or (registration.agent_id if registration else "") \
             or self._settings.media.default_agent_id
-        language = start.language or (registration.language if registration else None)
+        told, language = self._language(endpoint, start, registration)
         info = CallInfo(start.call_id, agent_id, endpoint, language, dict(start.metadata), self._instance,
-                        team or self._team_of(agent_id))
+                        team or self._team_of(agent_id),
+                        LanguageSource.TELEPHONY if told else LanguageSource.CONFIGURED)
         two_legs = tuple(start.parties) != SPEAKERS
         runner = CallRunner(endpoint, CallPipeline(self._config, info, asr=self.asr, sink=self._sink),
                             two_legs, self._legs_timeline() if two_legs else None)
@@ -161,10 +171,25 @@ class CallBook:
         self.calls[key] = runner
         return runner
 
+    def _language(self, endpoint: str, start: CallStart,
+                  registration: Registration | None) -> tuple[bool, str | None]:
+        """(whether the platform told it, the call's language): the platform's, else the endpoint's default.
+
+        A tag Whisper has no language for ("english", "xx") costs the call its
+        language, not its coaching: it is logged and counted, and the
+        endpoint's default (or detection) takes over.
+        """
+        tag = start.language or (registration.language if registration else None)
+        language = whisper_language(tag) if tag else None
+        if tag and language is None:
+            log.warning("%s call=%s: language %r is not one Whisper knows; using the endpoint's default or detection",
+                        endpoint, start.call_id, tag[:40])
+            self._metrics.inc("callcoach_errors_total", endpoint=endpoint, type="bad_language")
+        return language is not None, language or self._settings.default_language(endpoint)
+
     def _team_of(self, agent_id: str) -> str:
         """The first team of ``[mqtt.teams]`` that lists ``agent_id`` ('' when none does)."""
-        teams = self._config.get("mqtt", {}).get("teams") or {}
-        return next((name for name, agents in teams.items() if agent_id in (agents or ())), "")
+        return team_of(self._config.get("mqtt", {}).get("teams"), agent_id)
 
     def _collision(self, call_id: str) -> str | None:
         """Why ``call_id`` would overwrite another call's report (an open call or a saved report), or None."""

@@ -21,7 +21,10 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.typing import Subprotocol
 
 from service.asr import AsrSettings, DecodeScheduler, load_transcriber
+from service.asr.codes import whisper_language
+from service.asr.scheduler import QUEUE_FULL, SHED
 from service.call import CallInfo, CallSink
+from service.coaching.bias import decoder_vocabulary
 from service.coaching.kinds import display_labels
 from service.egress import MqttSettings
 from service.protocols import PROTOCOLS, AudioOut, Fault
@@ -84,7 +87,7 @@ def _open_asr(config: dict) -> Any:
     if config["asr"]["engine"] == "none":
         return None
     settings = AsrSettings.from_config(config["asr"])
-    transcriber = load_transcriber(settings)
+    transcriber = load_transcriber(settings, decoder_vocabulary(config))
     return DecodeScheduler(transcriber, settings) if transcriber is not None else None
 
 
@@ -126,6 +129,10 @@ class IngressServer:
                 labels=("instance",))
         m.set("callcoach_instance_info", 1.0, instance=self.instance)
         m.gauge("callcoach_decode_queue_depth", "Utterances waiting for ASR.", self._queue_depth)
+        m.counter_from("callcoach_untranscribed_utterances_total",
+                       "Utterances left untranscribed under decoder overload, by reason: shed (waited over "
+                       "asr.scheduler.final_max_wait_s) or queue_full (asr.scheduler.max_queue).",
+                       self._untranscribed, labels=("reason",))
         m.counter("callcoach_frames_in_total", "Messages received, by endpoint.", labels=("endpoint",))
         m.counter("callcoach_calls_total", "Calls finalised, by endpoint and how they ended.",
                   labels=("endpoint", "ended"))
@@ -138,6 +145,10 @@ class IngressServer:
 
     def _queue_depth(self) -> float:
         return float(self._asr.metrics()["queue_depth"]) if self._asr is not None else 0.0
+
+    def _untranscribed(self) -> dict[tuple[str, ...], float]:
+        counts = self._asr.metrics() if self._asr is not None else {}
+        return {(SHED,): counts.get("shed_finals", 0), (QUEUE_FULL,): counts.get("rejected_finals", 0)}
 
     def _at_capacity(self) -> bool:
         """Open calls plus connections not yet in a call (a second leg counts until it joins)."""
@@ -256,9 +267,12 @@ class IngressServer:
             call_id = spec.registration.call_id(fields.get("uuid", ""))
         except ValueError as exc:
             return str(exc)
+        language = fields.get("language") or None
+        if language is not None and whisper_language(language) is None:
+            return f"language {language[:40]!r} is not one Whisper knows (e.g. 'el', 'tr-TR')"
         ttl = self.settings.options(endpoint).registration_ttl_s
         self.book.register(endpoint, call_id, Registration(
-            fields.get("agent_id", ""), fields.get("language") or None, time.monotonic() + ttl))
+            fields.get("agent_id", ""), language, time.monotonic() + ttl))
         return None
 
     # -- connections ------------------------------------------------------------------------

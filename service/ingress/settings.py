@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any, get_type_hints
 
+from service.asr.codes import whisper_language
 from service.config import ConfigError, is_loopback
 from service.protocols import PROTOCOLS, MediaSettings
 
@@ -38,13 +39,14 @@ class ServerSettings:
     ready_max_decode_wait_s: float
     media: MediaSettings
     protocols: dict[str, Any]  # endpoint name -> that protocol's settings object, enabled endpoints only
+    languages: dict[str, str]  # endpoint name -> its default call language ("" = detect), enabled endpoints only
 
     @classmethod
     def from_config(cls, section: dict) -> ServerSettings:
         hints = get_type_hints(cls)
         values: dict[str, Any] = {}
         for f in fields(cls):
-            if f.name in ("media", "protocols"):
+            if f.name in ("media", "protocols", "languages"):
                 continue
             if f.name not in section:
                 raise ConfigError(f"[server] {f.name} is missing (see config/server.toml)")
@@ -58,6 +60,7 @@ class ServerSettings:
             values["media"] = MediaSettings.from_config(section)
             values["protocols"] = {name: PROTOCOLS[name].settings.from_config(section)
                                    for name in values["endpoints"]}
+            values["languages"] = {name: _default_language(section, name) for name in values["endpoints"]}
         except KeyError as exc:
             raise ConfigError(f"[server] {exc.args[0]} is missing (see config/server.toml)") from None
         except (TypeError, ValueError) as exc:
@@ -75,6 +78,10 @@ class ServerSettings:
     def options(self, endpoint: str) -> Any:
         """The settings of an enabled endpoint's protocol."""
         return self.protocols[endpoint]
+
+    def default_language(self, endpoint: str) -> str | None:
+        """The language of ``endpoint``'s calls when the platform names none (None: detect)."""
+        return self.languages[endpoint] or None
 
     def credential(self, endpoint: str) -> str:
         """The secret configured for ``endpoint`` ('' when none)."""
@@ -96,3 +103,13 @@ class ServerSettings:
                 f"refusing to listen on {self.host}: endpoints without credentials ({', '.join(missing)}); "
                 "set them in [server] or bind to 127.0.0.1"
             )
+
+
+def _default_language(section: dict, endpoint: str) -> str:
+    """``[server] <endpoint>_language`` as Whisper's code ("" = none); a language Whisper lacks is refused here."""
+    key = f"{endpoint}_language"
+    tag = str(section[key])
+    code = whisper_language(tag) if tag else ""
+    if code is None:
+        raise ConfigError(f"[server] {key}: {tag!r} is not a language Whisper knows (e.g. \"en\", \"el\", \"tl\")")
+    return code

@@ -1,7 +1,8 @@
 """Twilio Media Streams (``<Start><Stream track="both_tracks">``) as an adapter.
 
 Twilio sends JSON text frames only: ``connected``, ``start`` (call identity,
-tracks, media format, ``customParameters`` carrying the agent id), ``media``
+tracks, media format, ``customParameters`` carrying the agent id, the team and
+the call's ``language`` from ``<Parameter name="language" value="el"/>``), ``media``
 (one 20 ms base64 mu-law chunk of one track with its timestamp in ms since the
 stream started), ``mark``, ``dtmf`` and ``stop``. The stream is one-way: the
 coach sends nothing back. Each track's audio is placed by its media timestamp,
@@ -133,11 +134,13 @@ class TwilioAdapter(Adapter):
             raise WireError("bad_field", "start field 'customParameters' must be an object")
         agent = params.get(self.media.agent_param)
         team = params.get("team")
+        language = params.get("language")
         self._open_timeline(rate)
         self.started = True
         return [CallStart(
             call_id=call_sid,
             agent_id=agent if isinstance(agent, str) and agent else self.media.default_agent_id,
+            language=language if isinstance(language, str) and language else None,
             metadata={
                 "streamSid": start.get("streamSid", message.get("streamSid", "")),
                 "accountSid": start.get("accountSid", ""),

@@ -89,11 +89,12 @@ def http_status(url: str, headers: dict | None = None) -> int:
         return refused.code
 
 
-def test_registration_needs_the_token_and_a_uuid(server):
+def test_registration_needs_the_token_a_uuid_and_a_known_language(server):
     good = uuid.uuid4()
     assert http_status(f"{server.http}/audiosocket/calls?uuid={good}&agent_id=a1&token=wrong") == 401
     assert http_status(f"{server.http}/audiosocket/calls?uuid={good}&agent_id=a1") == 401
     assert http_status(f"{server.http}/audiosocket/calls?uuid=not-a-uuid&token={TOKEN}") == 400
+    assert http_status(f"{server.http}/audiosocket/calls?uuid={good}&language=klingon&token={TOKEN}") == 400
     assert http_status(f"{server.http}/audiosocket/calls?agent_id=a1&token={TOKEN}") == 400
     assert http_status(f"{server.http}/audio_fork/calls?uuid={good}&token={TOKEN}") == 400  # takes none
     reply = asyncio.run(register_call(server.http, good, "a1", token=TOKEN))

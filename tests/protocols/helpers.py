@@ -40,10 +40,10 @@ def twilio_media(track: str, payload: bytes, ms: int, seq: int) -> str:
                                  "payload": base64.b64encode(payload).decode()}})
 
 
-def twilio_start(seq: int = 1, agent: str = "agent-7", encoding: str = "audio/x-mulaw") -> str:
+def twilio_start(seq: int = 1, agent: str = "agent-7", encoding: str = "audio/x-mulaw", **parameters: str) -> str:
     return json.dumps({"event": "start", "sequenceNumber": str(seq), "streamSid": "MZ1", "start": {
         "streamSid": "MZ1", "accountSid": "AC1", "callSid": "CA1", "tracks": ["inbound", "outbound"],
-        "customParameters": {"agentId": agent},
+        "customParameters": {"agentId": agent, **parameters},
         "mediaFormat": {"encoding": encoding, "sampleRate": 8000, "channels": 1}}})
 
 

@@ -37,6 +37,11 @@ def test_pcm16_at_engine_rate_passes_through_exactly(agent_channel):
     assert isinstance(events[-1], CallStop)
 
 
+def test_the_start_language_is_the_call_language():
+    (given, _), (absent, _) = adapter().receive_text(start(language="lv")), adapter().receive_text(start())
+    assert (given.language, absent.language) == ("lv", None)
+
+
 @pytest.mark.parametrize("encoding", ["mulaw", "alaw"])
 def test_g711_at_8k_is_decoded_and_resampled(encoding):
     a = adapter()

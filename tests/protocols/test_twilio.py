@@ -44,6 +44,14 @@ def test_start_gives_call_identity_and_agent_from_custom_parameters():
     assert start.metadata["streamSid"] == "MZ1"
 
 
+def test_the_language_parameter_is_the_call_language_and_its_absence_leaves_it_open():
+    (given,) = adapter().receive_text(twilio_start(language="el"))
+    (absent,) = adapter().receive_text(twilio_start())
+    (empty,) = adapter().receive_text(twilio_start(language=""))
+    assert (given.language, absent.language, empty.language) == ("el", None, None)
+    assert given.metadata["customParameters"]["language"] == "el"
+
+
 def test_tracks_map_to_parties_and_both_end_equal_length():
     events = run_call(adapter(), [("inbound", 0), ("outbound", 0), ("inbound", 20), ("outbound", 20)])
     totals = audio_totals(events)

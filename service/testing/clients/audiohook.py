@@ -22,8 +22,8 @@ CHANNELS = ["external", "internal"]  # AudioHook's names: the customer first, th
 
 
 async def stream_audiohook(base_url: str, call: Call, *, speed: float | None = 1.0, frame_ms: int = 20,
-                           token: str = "") -> StreamResult:
-    """Stream ``call`` as Genesys Cloud does; ``token`` is the API key (``X-API-KEY``)."""
+                           token: str = "", language: str = "en-US") -> StreamResult:
+    """Stream ``call`` as Genesys Cloud does; ``token`` is the API key (``X-API-KEY``), ``language`` the open's."""
     session = str(uuid.uuid4())
     headers = {"Audiohook-Session-Id": session, "Audiohook-Organization-Id": str(uuid.uuid4()),
                "Audiohook-Correlation-Id": str(uuid.uuid4())}
@@ -47,7 +47,7 @@ async def stream_audiohook(base_url: str, call: Call, *, speed: float | None = 1
             "organizationId": str(uuid.uuid4()), "conversationId": call.call_id,
             "participant": {"id": str(uuid.uuid4()), "ani": "+15550100", "aniName": "", "dnis": "+15550199"},
             "media": [{"type": "audio", "format": "PCMU", "channels": CHANNELS, "rate": TELEPHONY_RATE}],
-            "language": "en-US", "customConfig": {"agentId": call.agent_id},
+            "language": language, "customConfig": {"agentId": call.agent_id},
         }, 0.0)
         if not await ex.expect("type", "opened"):
             return

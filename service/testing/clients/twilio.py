@@ -41,8 +41,11 @@ def _public_url(url: str) -> str:
 
 
 async def stream_twilio(base_url: str, call: Call, *, speed: float | None = 1.0, frame_ms: int = 20,
-                        token: str = "", skip_silent_track: str | None = None) -> StreamResult:
+                        token: str = "", skip_silent_track: str | None = None,
+                        language: str | None = None) -> StreamResult:
     """Stream ``call`` as Twilio does; ``token`` is the auth token that signs the request.
+
+    ``language`` is sent as the ``<Parameter name="language">`` of the ``<Stream>``.
 
     ``skip_silent_track`` ("inbound"/"outbound") leaves out that track's silent
     frames, as some Twilio setups do.
@@ -63,7 +66,8 @@ async def stream_twilio(base_url: str, call: Call, *, speed: float | None = 1.0,
         await ex.ws.send(json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}))
         await ex.ws.send(message({"event": "start", "start": {
             "streamSid": stream_sid, "accountSid": ACCOUNT_SID, "callSid": call_sid,
-            "tracks": list(TRACKS), "customParameters": {"agentId": call.agent_id},
+            "tracks": list(TRACKS),
+            "customParameters": {"agentId": call.agent_id, **({"language": language} if language else {})},
             "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": TELEPHONY_RATE, "channels": 1},
         }}))
         step = TELEPHONY_RATE * frame_ms // 1000
