@@ -25,7 +25,8 @@ def test_wheel_carries_the_runtime_files_and_replays_a_transcript(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for needed in ("service/defaults/default.toml", "service/defaults/asr.toml", "service/defaults/messages.yaml",
                    "service/defaults/phrases/el.yaml", "service/defaults/demo_call.yaml",
-                   "service/registry/registry.toml", "service/display/index.html", "service/display/display.js"):
+                   "service/registry/registry.toml", "service/registry/measurements.toml",
+                   "service/display/index.html", "service/display/display.js"):
         assert needed in names, needed
 
     target = tmp_path / "site"

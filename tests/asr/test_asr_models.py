@@ -4,11 +4,14 @@ import hashlib
 import pytest
 
 from service.asr import ModelError
+from .conftest import words
 from service.asr.models import (
     MARKER,
     RegistryFile,
     RegistryModel,
+    load_hub_models,
     load_registry,
+    locate,
     main,
     prepare,
     resolve_model,
@@ -83,3 +86,42 @@ def test_prepare_command_prints_the_folder(tmp_path, capsys):
     assert capsys.readouterr().out.strip() == str(tmp_path / "base")
     assert main(["prepare", "nope", "--cache-dir", str(tmp_path)]) == 1
     assert "not in the registry" in capsys.readouterr().err
+
+
+def test_the_larger_tiers_are_names_faster_whisper_knows_and_grow_in_size():
+    from faster_whisper import available_models
+
+    tiers = load_hub_models()
+    assert {"small", "medium", "large-v3"} <= set(tiers) <= set(available_models())
+    assert all(t.repo.count("/") == 1 for t in tiers.values())
+    sizes = [load_registry()["base"].parameters, *(tiers[n].parameters for n in ("small", "medium", "large-v3"))]
+    assert sizes == sorted(sizes) and sizes[0] > 0
+
+
+def test_locate_tells_what_is_here_without_assembling_or_downloading(tmp_path):
+    before = locate("base", str(tmp_path))
+    assert before.offline and before.folder is None  # its packages are installed: it assembles offline
+    assert not (tmp_path / "base").exists()  # asking assembled nothing
+    folder = prepare("base", tmp_path)
+    assert locate("base", str(tmp_path)).folder == folder
+    small = locate("small", str(tmp_path))
+    assert not small.offline and small.folder is None and "Systran/faster-whisper-small" in small.how
+    assert not locate(str(tmp_path / "nope")).offline
+
+
+def test_a_local_ctranslate2_folder_loads_offline_and_decodes_like_the_registry_model(settings, whisper,
+                                                                                     real_speech, tmp_path):
+    """The step up to another model is `model = "/path"`: here the assembled base files in a folder elsewhere."""
+    from service.asr.whisper import WhisperTranscriber
+
+    folder = tmp_path / "whisper-ct2"
+    folder.mkdir()
+    for f in prepare("base").iterdir():
+        if not f.name.startswith("."):
+            (folder / f.name).symlink_to(f)
+    local = WhisperTranscriber.load(dataclasses.replace(settings, model=str(folder), allow_download=False))
+    clip = real_speech("en")[0]
+    heard = local.transcribe(clip["audio"], language="en")
+    assert heard.text and not heard.rejected
+    assert len(words(heard.text) & words(clip["text"])) >= len(words(clip["text"])) // 2
+    assert heard.text == whisper.transcribe(clip["audio"], language="en").text
