@@ -45,10 +45,11 @@ def _segments(cases):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--config", default=None, help="a TOML file overriding the shipped defaults")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    config = load_config()
+    config = load_config(args.config)
     settings = coaching_settings(config["coaching"])
     cases = load_cases(DATA)
     calls = list(_segments(cases))

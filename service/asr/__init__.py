@@ -11,6 +11,8 @@ Public surface (everything else is private to the sub-package)::
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from .errors import ModelError
 from .fake import FakeTranscriber
 from .language import LanguageTracker
@@ -33,8 +35,12 @@ __all__ = [
 ]
 
 
-def load_transcriber(settings: AsrSettings) -> Transcriber | None:
+def load_transcriber(settings: AsrSettings,
+                     vocabulary: Mapping[str, Sequence[str]] | None = None) -> Transcriber | None:
     """The engine named by ``settings.engine``; None for "none" (no transcription).
+
+    ``vocabulary`` (language -> phrase-pack terms, see ``coaching.bias.bias_vocabulary``)
+    is what decoder biasing prompts with, in the languages ``[asr.bias]`` names.
 
     Raises ``ModelError`` (with a how-to-fix message) when the model cannot be
     found, assembled or loaded. faster-whisper is imported only here, so the
@@ -46,4 +52,4 @@ def load_transcriber(settings: AsrSettings) -> Transcriber | None:
         return FakeTranscriber(settings)
     from .whisper import WhisperTranscriber
 
-    return WhisperTranscriber.load(settings)
+    return WhisperTranscriber.load(settings, vocabulary)

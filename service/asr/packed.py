@@ -121,6 +121,7 @@ class _Window:
     features: np.ndarray  # (n_mels, frames)
     language: str = ""
     probability: float = 1.0
+    detected: tuple[str, float] = ("", 0.0)  # what the detector heard, even with a given language
     tokens: list[int] = field(default_factory=list)
     no_speech: float = 0.0
 
@@ -236,9 +237,9 @@ class PackedDecoder:
         self.stats.windows += len(windows)
         self.stats.window_s += sum(w.frames for w in windows) / FRAMES_PER_SECOND
         hint = self._tracker.hint()
-        detected = [(hint, 1.0)] * len(windows) if hint else self._detect(encoded)
-        for window, (language, probability) in zip(windows, detected):
-            window.language, window.probability = language, probability
+        for window, detected in zip(windows, self._detect(encoded)):  # also with a hint: trackers re-check
+            window.detected = detected
+            window.language, window.probability = (hint, 1.0) if hint else detected
         prompts = [self._prompt(w.language) for w in windows]
         suppressed = self._tokenizer(windows[0].language)[1]  # the non-speech tokens: the same in every language
         max_new = [min(s.min_tokens + math.ceil(w.audio_s * s.max_tokens_per_s), _MAX_TOKENS - len(p) - 1)
@@ -333,6 +334,8 @@ class PackedDecoder:
             no_speech_prob=window.no_speech,
             compression_ratio=guards.compression_ratio(text),
             window_s=window.frames / FRAMES_PER_SECOND,
+            detected_language=window.detected[0],
+            detected_probability=window.detected[1],
         )
 
     def _detect(self, encoded: ctranslate2.StorageView) -> list[tuple[str, float]]:
@@ -343,7 +346,8 @@ class PackedDecoder:
         for ranked in self._model.model.detect_language(encoded):
             ranked = [(token[2:-2], prob) for token, prob in ranked]
             candidates = [pair for pair in ranked if not allowed or pair[0] in allowed] or ranked
-            out.append((candidates[0][0], float(candidates[0][1])))
+            share = float(candidates[0][1]) / sum(p for _, p in candidates)  # its share among the centre's languages
+            out.append((candidates[0][0], share))
         return out
 
     def _prompt(self, language: str) -> list[int]:

@@ -24,8 +24,13 @@ class TranscriptionResult:
 
     ``text`` is "" when the decode was rejected; ``rejected`` then names the
     guard that fired (``no_voice``, ``no_speech``, ``repetition``,
-    ``low_confidence``, ``hallucination``, ``stock_phrase``, ``error``). ``language`` is the one
+    ``low_confidence``, ``hallucination``, ``stock_phrase``, ``error``; ``shed`` when the decode
+    scheduler's overload policy skipped it). ``language`` is the one
     decoded with (given or detected), ``language_probability`` 1.0 when given.
+    ``detected_language`` / ``detected_probability`` are what the language
+    detector heard (within ``asr.language.languages``) even when a language was
+    given, so a call's tracker can re-check a detected language; "" when the
+    engine ran no detection.
     ``decode_s`` is wall time, for metrics only: never feed it to call time.
     ``window_s`` is the encoder window that was used (QA can see the setting).
     """
@@ -39,6 +44,8 @@ class TranscriptionResult:
     compression_ratio: float = 0.0
     decode_s: float = 0.0
     window_s: float = 0.0
+    detected_language: str = ""
+    detected_probability: float = 0.0
 
     @property
     def accepted(self) -> bool:

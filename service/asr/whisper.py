@@ -8,7 +8,9 @@ CTranslate2 model directly: features of the utterance, cut to the window of
 ``window.py``, one encoder pass shared by language detection and decoding,
 beam search without timestamps at temperature 0 (deterministic for replay),
 decoding loops cut, one deterministic retry when the text is still
-repetitive, then the ``guards``.
+repetitive, then the ``guards``. Where ``[asr.bias]`` names the decode's
+language, the phrase-pack vocabulary of that language is the "previous text"
+prompt (decoder biasing; the words come from ``load_transcriber``'s caller).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import math
 import os
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import ctranslate2
@@ -32,6 +35,7 @@ from .models import resolve_model
 from .settings import AsrSettings
 from .transcriber import SAMPLE_RATE, TranscriptionResult
 from .window import FRAMES_PER_SECOND, fit_window, split_chunks, window_frames
+from ..coaching.vocabulary import bounded_prompt
 
 __all__ = ["WhisperTranscriber", "auto_threads"]
 
@@ -55,6 +59,7 @@ class _Piece:
     text: str
     language: str
     language_probability: float
+    detected: tuple[str, float]  # what the detector heard, even with a given language
     avg_logprob: float
     no_speech_prob: float
     rejected: str
@@ -64,14 +69,17 @@ class _Piece:
 class WhisperTranscriber:
     """``Transcriber`` backed by one shared faster-whisper model (thread-safe)."""
 
-    def __init__(self, model: WhisperModel, settings: AsrSettings) -> None:
+    def __init__(self, model: WhisperModel, settings: AsrSettings,
+                 vocabulary: Mapping[str, Sequence[str]] | None = None) -> None:
         self._model = model
         self._settings = settings
-        self._tokenizers: dict[str, tuple[Tokenizer, list[int]]] = {}  # language -> (tokenizer, suppressed)
+        self._vocabulary = dict(vocabulary or {})  # language -> phrase-pack terms for the bias prompt
+        # language -> (tokenizer, suppressed tokens, prompt tokens)
+        self._tokenizers: dict[str, tuple[Tokenizer, list[int], list[int]]] = {}
         self._lock = threading.Lock()
 
     @classmethod
-    def load(cls, settings: AsrSettings) -> WhisperTranscriber:
+    def load(cls, settings: AsrSettings, vocabulary: Mapping[str, Sequence[str]] | None = None) -> WhisperTranscriber:
         """Resolve ``settings.model`` (assembling registry models) and load it."""
         resolved = resolve_model(settings.model, settings.cache_dir, settings.allow_download)
         try:
@@ -91,11 +99,11 @@ class WhisperTranscriber:
                 else f"check asr.device ({settings.device}) and asr.compute_type ({settings.compute_type})"
             )
             raise ModelError(f"cannot load Whisper model '{resolved.source}': {exc}; fix: {hint}") from exc
-        return cls(model, settings)
+        return cls(model, settings, vocabulary)
 
     def with_settings(self, settings: AsrSettings) -> WhisperTranscriber:
-        """Another transcriber on the same loaded model (e.g. the full window, for comparison)."""
-        return WhisperTranscriber(self._model, settings)
+        """Another transcriber on the same loaded model (e.g. the full window, or biasing off, for comparison)."""
+        return WhisperTranscriber(self._model, settings, self._vocabulary)
 
     @property
     def model(self) -> WhisperModel:
@@ -132,6 +140,8 @@ class WhisperTranscriber:
             compression_ratio=guards.compression_ratio(text),
             decode_s=time.perf_counter() - started,
             window_s=sum(p.window_s for p in pieces),
+            detected_language=pieces[0].detected[0],
+            detected_probability=pieces[0].detected[1],
         )
 
     def _decode(self, audio: np.ndarray, language: str | None, partial: bool) -> _Piece:
@@ -141,11 +151,10 @@ class WhisperTranscriber:
         frames = window_frames(content, s)
         window = fit_window(features[:, :content], frames)
         encoded = self._model.model.encode(ctranslate2.StorageView.from_array(window[None]), to_cpu=False)
-        probability = 1.0
-        if language is None:
-            language, probability = self._detect(encoded)
-        tokenizer, suppressed = self._tokenizer(language)
-        prompt = self._model.get_prompt(tokenizer, [], without_timestamps=True)
+        detected = self._detect(encoded)  # also with a given language: the call's tracker re-checks detected ones
+        language, probability = (language, 1.0) if language else detected
+        tokenizer, suppressed, previous = self._tokenizer(language)
+        prompt = self._model.get_prompt(tokenizer, previous, without_timestamps=True)
         max_new = s.min_tokens + math.ceil(len(audio) / SAMPLE_RATE * s.max_tokens_per_s)
         beam = s.partial_beam_size if partial else s.beam_size
         decode = (encoded, prompt, tokenizer, suppressed, beam, max_new)
@@ -154,7 +163,7 @@ class WhisperTranscriber:
         if guards.is_repetitive(text, g):
             text, avg_logprob, no_speech = self._generate(*decode, retry=True)
         rejected = guards.judge(text, avg_logprob, no_speech, g)
-        return _Piece("" if rejected else text, language, probability, avg_logprob, no_speech, rejected,
+        return _Piece("" if rejected else text, language, probability, detected, avg_logprob, no_speech, rejected,
                       frames / FRAMES_PER_SECOND)
 
     def _detect(self, encoded: ctranslate2.StorageView) -> tuple[str, float]:
@@ -164,7 +173,7 @@ class WhisperTranscriber:
         allowed = self._settings.language.languages
         candidates = [pair for pair in ranked if not allowed or pair[0] in allowed] or ranked
         language, probability = candidates[0]
-        return language, float(probability)
+        return language, float(probability) / sum(p for _, p in candidates)  # its share among the centre's languages
 
     def _generate(self, encoded: ctranslate2.StorageView, prompt: list[int], tokenizer: Tokenizer,
                   suppressed: list[int], beam: int, max_new: int, retry: bool) -> tuple[str, float, float]:
@@ -189,12 +198,23 @@ class WhisperTranscriber:
         text = guards.cut_loop(tokenizer.decode(tokens).strip(), s.guards)
         return text, float(avg_logprob), float(result.no_speech_prob)
 
-    def _tokenizer(self, language: str) -> tuple[Tokenizer, list[int]]:
+    def _tokenizer(self, language: str) -> tuple[Tokenizer, list[int], list[int]]:
         with self._lock:
             if language not in self._tokenizers:
                 tokenizer = Tokenizer(
                     self._model.hf_tokenizer, self.multilingual, task="transcribe",
                     language=language if self.multilingual else None,
                 )
-                self._tokenizers[language] = (tokenizer, get_suppressed_tokens(tokenizer, list(SUPPRESS_DEFAULT)))
+                suppressed = get_suppressed_tokens(tokenizer, list(SUPPRESS_DEFAULT))
+                self._tokenizers[language] = (tokenizer, suppressed, self._bias_tokens(tokenizer, language))
             return self._tokenizers[language]
+
+    def _bias_tokens(self, tokenizer: Tokenizer, language: str) -> list[int]:
+        """The bias prompt of ``language`` as tokens ([] where biasing is off), within the configured budget."""
+        bias = self._settings.bias
+        if language not in bias.languages or not self._vocabulary.get(language):
+            return []
+        def count(text: str) -> int:
+            return len(tokenizer.encode(" " + text))
+        text = bounded_prompt(self._vocabulary[language], count, bias.max_prompt_tokens)
+        return tokenizer.encode(" " + text) if text else []

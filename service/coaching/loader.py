@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from ..config import ConfigError, defaults_dir
-from .phrases import PhrasePack, pack_from_dict
+from .phrases import EditTolerance, PhrasePack, pack_from_dict
 
 from .settings import CoachingSettings
 
@@ -74,7 +74,8 @@ def pack_languages(folders: tuple[str, ...]) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=8)
-def _load(folders: tuple[str, ...], jargon: tuple[str, ...], max_gap: int, window: int) -> dict[str, PhrasePack]:
+def _load(folders: tuple[str, ...], jargon: tuple[str, ...], max_gap: int, window: int,
+          tolerance: EditTolerance) -> dict[str, PhrasePack]:
     raw: dict[str, dict] = {}
     sources: dict[str, str] = {}
     for language, path, data in _pack_files(folders):
@@ -83,10 +84,15 @@ def _load(folders: tuple[str, ...], jargon: tuple[str, ...], max_gap: int, windo
     packs = {}
     for language, data in raw.items():
         data["categories"]["jargon"] = data["categories"].get("jargon", []) + list(jargon)
-        packs[language] = pack_from_dict(data, max_gap=max_gap, negation_window=window, source=sources[language])
+        packs[language] = pack_from_dict(data, max_gap=max_gap, negation_window=window, source=sources[language],
+                                         tolerance=tolerance)
     return packs
 
 
 def load_packs(settings: CoachingSettings) -> dict[str, PhrasePack]:
     """All phrase packs of ``settings.phrases_dirs``, by language code (cached)."""
-    return _load(settings.phrases_dirs, settings.jargon_common, settings.max_gap_words, settings.negation_window_words)
+    tolerance = EditTolerance(settings.fuzzy_one_edit_chars, settings.fuzzy_two_edit_chars,
+                              settings.fuzzy_exact_tail_chars)
+    return _load(settings.phrases_dirs, settings.jargon_common, settings.max_gap_words, settings.negation_window_words,
+                 tolerance)
+

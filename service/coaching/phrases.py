@@ -28,6 +28,12 @@ pack's ``clause_joiners`` belongs to the clause before it for negation: Latvian
 sets a comma before every "ka" (that), so without it "es nesaku, ka jūs
 kļūdāties" (I'm not saying that you're wrong) could never be negated. Rules
 decide whether negation matters.
+
+Speech recognition garbles long words by a letter or two, so a pack compiled
+with an ``EditTolerance`` lets its long stems match with small edits
+(``text.within_edits``: the first and last letters must agree, a stem still
+anchors at the start of a word). Whole words, negation cues, numbers and
+captures always match exactly.
 """
 
 from __future__ import annotations
@@ -36,9 +42,20 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Literal
 
-from .text import Token, fold
+from .text import Token, fold, within_edits
 
-__all__ = ["CATEGORIES", "PhraseError", "Term", "Phrase", "Match", "PhrasePack", "compile_phrase", "pack_from_dict"]
+__all__ = [
+    "CATEGORIES",
+    "EXACT",
+    "EditTolerance",
+    "Match",
+    "Phrase",
+    "PhraseError",
+    "PhrasePack",
+    "Term",
+    "compile_phrase",
+    "pack_from_dict",
+]
 
 TermKind = Literal["word", "stem", "number", "capture"]
 _CAPTURE = "{name}"
@@ -53,6 +70,32 @@ class PhraseError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class EditTolerance:
+    """How many letters a pack stem may differ by in a transcript, by its folded length.
+
+    At least ``one_edit_chars`` letters: one edit; at least ``two_edit_chars``:
+    two; 0 turns a step off. Short stems never get any ("polic*" and
+    "polis"). The stem's first letter and last ``exact_tail_chars`` letters
+    must appear as written (``text.within_edits``). Only stems: their author
+    marked where the meaning ends; a whole word's ending is grammar (Turkish
+    "çalışmıyor", not working, is one letter from "çalışıyor", working).
+    """
+
+    one_edit_chars: int = 0
+    two_edit_chars: int = 0
+    exact_tail_chars: int = 1
+
+    def edits_for(self, folded: str) -> int:
+        """The edits a pack word of this folded spelling is allowed."""
+        if self.two_edit_chars and len(folded) >= self.two_edit_chars:
+            return 2
+        return 1 if self.one_edit_chars and len(folded) >= self.one_edit_chars else 0
+
+
+EXACT = EditTolerance()  # every word as written (negation cues always; packs unless configured)
+
+
+@dataclass(frozen=True, slots=True)
 class Term:
     """One word of a phrase pattern, already folded."""
 
@@ -60,12 +103,16 @@ class Term:
     text: str = ""
     adjacent: bool = False  # must directly follow the previous term (particles aside)
     cased: bool = False  # a capture that only takes a word written with a capital
+    edits: int = 0  # letters a stem may differ by (EditTolerance)
+    tail: int = 1  # last letters of a stem that must match when it matches with edits
 
     def matches(self, norm: str, numbers: frozenset[str], capital: bool = False) -> bool:
         if self.kind == "word":
             return norm == self.text
         if self.kind == "stem":
-            return norm.startswith(self.text)
+            return norm.startswith(self.text) or (
+                self.edits > 0 and within_edits(norm, self.text, self.edits, tail=self.tail, prefix=True)
+            )
         if self.kind == "number":
             return norm.isdigit() or norm in numbers
         return not norm.isdigit() and (capital or not self.cased)
@@ -94,7 +141,7 @@ class Match:
         return text[tokens[self.first].start : tokens[self.last].end]
 
 
-def _compile_term(word: str, language: str, phrase: str, adjacent: bool) -> Term:
+def _compile_term(word: str, language: str, phrase: str, adjacent: bool, tolerance: EditTolerance) -> Term:
     if word in (_CAPTURE, _CASED_CAPTURE):
         return Term("capture", adjacent=adjacent, cased=word == _CASED_CAPTURE)
     if word == _NUMBER:
@@ -105,17 +152,19 @@ def _compile_term(word: str, language: str, phrase: str, adjacent: bool) -> Term
     folded = fold(word.rstrip(_STEM), language)
     if not folded:
         raise PhraseError(f"phrase {phrase!r}: empty word {word!r}")
-    return Term("stem" if stem else "word", folded, adjacent)
+    if not stem:
+        return Term("word", folded, adjacent)
+    return Term("stem", folded, adjacent, edits=tolerance.edits_for(folded), tail=tolerance.exact_tail_chars)
 
 
-def compile_phrase(source: str, language: str) -> Phrase:
-    """Compile one phrase of a pack (see the module docstring for the syntax)."""
+def compile_phrase(source: str, language: str, tolerance: EditTolerance = EXACT) -> Phrase:
+    """Compile one phrase of a pack (see the module docstring for the syntax and ``tolerance``)."""
     terms = []
     for chunk in source.replace(",", " ").split():
         words = chunk.split(_ADJACENT)
         if not all(words):
             raise PhraseError(f"phrase {source!r}: '+' must join two words")
-        terms += [_compile_term(w, language, source, adjacent=i > 0) for i, w in enumerate(words)]
+        terms += [_compile_term(w, language, source, i > 0, tolerance) for i, w in enumerate(words)]
     if not terms:
         raise PhraseError("empty phrase")
     return Phrase(source, tuple(terms))
@@ -298,11 +347,14 @@ CATEGORIES = (
 )
 
 
-def pack_from_dict(raw: dict, *, max_gap: int, negation_window: int, source: str = "") -> PhrasePack:
+def pack_from_dict(
+    raw: dict, *, max_gap: int, negation_window: int, source: str = "", tolerance: EditTolerance = EXACT
+) -> PhrasePack:
     """Compile a pack from its YAML structure (see config/phrases/en.yaml).
 
-    Refuses a pack that lacks a category or names an unknown one, so a typo in
-    a QA team's file is an error, not a silently dead rule.
+    ``tolerance`` applies to the categories' phrases; negation cues stay
+    exact. Refuses a pack that lacks a category or names an unknown one, so a
+    typo in a QA team's file is an error, not a silently dead rule.
     """
     where = source or "phrase pack"
     language = str(raw.get("language", "")).strip()
@@ -321,10 +373,10 @@ def pack_from_dict(raw: dict, *, max_gap: int, negation_window: int, source: str
             raise PhraseError(f"{where}: {odd} are not text; quote them (\"yes\")")
         return [str(item) for item in items or ()]
 
-    def compile_all(items) -> tuple[Phrase, ...]:
+    def compile_all(items, tolerance: EditTolerance = EXACT) -> tuple[Phrase, ...]:
         items = words(items)
         try:
-            return tuple(compile_phrase(item, language) for item in items)
+            return tuple(compile_phrase(item, language, tolerance) for item in items)
         except PhraseError as exc:
             raise PhraseError(f"{where}: {exc}") from None
 
@@ -333,7 +385,7 @@ def pack_from_dict(raw: dict, *, max_gap: int, negation_window: int, source: str
 
     return PhrasePack(
         language=language,
-        categories={name: compile_all(categories[name]) for name in CATEGORIES},
+        categories={name: compile_all(categories[name], tolerance) for name in CATEGORIES},
         negation_before=cues(negation.get("before")),
         negation_after=cues(negation.get("after")),
         numbers=frozenset(fold(n, language) for n in words(raw.get("numbers"))),

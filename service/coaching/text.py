@@ -16,8 +16,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
-__all__ = ["Token", "fold", "tokenize"]
+__all__ = ["Token", "fold", "tokenize", "within_edits"]
 
 # Languages whose capital I lowers to dotless ı and capital İ to i.
 _DOTLESS_I_LANGUAGES = frozenset({"tr", "az"})
@@ -74,3 +75,39 @@ def tokenize(text: str, language: str = "") -> tuple[Token, ...]:
             tokens.append(Token(norm, m.start(), m.end(), clause, sentence, inside and m.group()[0].isupper()))
         last_end = m.end()
     return tuple(tokens)
+
+
+@lru_cache(maxsize=1 << 16)
+def within_edits(word: str, target: str, edits: int, *, tail: int = 1, prefix: bool = False) -> bool:
+    """Whether folded ``word`` is ``target`` with at most ``edits`` letters inserted, deleted or replaced.
+
+    The edits may only fall between the first letter and the last ``tail``
+    letters of ``target``, which must appear as they are. With ``prefix``,
+    whether ``word`` *starts with* such a string (a stem matching with edits).
+    Why: speech recognition garbles long words by a letter or two
+    ("συγγνώμη" as "συγνώμη", "απογοητευμένος" as "απογοιτευμένος"), and the
+    phrase packs are written in correct spelling. But a negating prefix
+    (Latvian "ne-", English "un-") is a first-letter edit, and in Greek,
+    Turkish and Latvian the grammar sits in a word's last letters: "-ατε" /
+    "-ετε" (you did / you should), Turkish "-miz" / "-niz" (our / your),
+    "doldurmadı" / "doldurmanız" (didn't fill / you need to fill). The check
+    stays cheap because most pairs fail on the first letter or on length.
+    Cached: a call's vocabulary repeats, so each pair is computed about once.
+    """
+    tail = max(1, tail)
+    if len(target) <= tail or not word or word[0] != target[0] or len(word) < len(target) - edits:
+        return False
+    if not prefix and abs(len(word) - len(target)) > edits:
+        return False
+    head, end = target[:-tail], target[-tail:]
+    scope = word[: len(target) + edits - tail] if prefix else word[:-tail]
+    row = list(range(len(scope) + 1))  # edits from head[:i] to scope[:j], one row per letter of head
+    for i, letter in enumerate(head, 1):
+        diagonal, row[0] = row[0], i
+        for j, other in enumerate(scope, 1):
+            diagonal, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, diagonal + (letter != other))
+        if min(row) > edits:  # a row's minimum never falls again
+            return False
+    if prefix:  # some start of the word within reach, followed by the stem's last letters
+        return any(row[j] <= edits and word.startswith(end, j) for j in range(len(row)))
+    return row[-1] <= edits and word.endswith(end)

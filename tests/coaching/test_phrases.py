@@ -3,6 +3,7 @@
 import pytest
 
 from service.coaching import CATEGORIES, PhraseError, pack_from_dict, tokenize
+from service.coaching.phrases import EditTolerance
 
 from .packs import make_pack as _make_pack
 
@@ -103,3 +104,30 @@ def test_yaml_booleans_are_refused_with_a_hint():
 def test_malformed_phrases_are_refused(bad):
     with pytest.raises(PhraseError):
         make_pack(distress=[bad])
+
+
+def fuzzy_pack(**kwargs):
+    """Stems of 7+ letters match with one edit, their last 3 letters exact (the shipped defaults)."""
+    raw = {"language": "en", "negation": {"before": ["not"], "after": []},
+           "categories": {name: kwargs.get(name, []) for name in CATEGORIES}}
+    return pack_from_dict(raw, max_gap=2, negation_window=3, tolerance=EditTolerance(7, 0, 3))
+
+
+def test_long_stems_survive_one_recognition_error_short_stems_and_words_do_not():
+    pack = fuzzy_pack(distress=["frustrat*", "upset*", "disappointed"])
+    assert phrases(pack, "distress", "I am so frustarated") == ["frustrat*"]  # "frusta" + "rat"
+    assert phrases(pack, "distress", "I am so frusterated") == ["frustrat*"]
+    assert phrases(pack, "distress", "so upsat") == []  # short stem: exact only
+    assert phrases(pack, "distress", "dissapointed") == []  # whole words: exact only
+    assert phrases(pack, "distress", "refrustrated") == []  # never inside another word
+
+
+def test_negation_still_scopes_a_fuzzy_match():
+    pack = fuzzy_pack(distress=["frustrat*"])
+    assert phrases(pack, "distress", "I am not frustarated") == []
+    assert phrases(pack, "distress", "not now, I am frustarated") == ["frustrat*"]
+
+
+def test_exact_packs_stay_exact():
+    pack = make_pack(distress=["frustrat*"])
+    assert phrases(pack, "distress", "I am so frustarated") == []
