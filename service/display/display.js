@@ -91,12 +91,9 @@
   }
 
   function localise(language) {
-    const code = [language, (navigator.language || "").slice(0, 2)].find((c) => c && I18N[c]) || "en";
+    const code = window.CallcoachI18n.apply(language);
     t = I18N[code];
     labels = config.labels[code] || {};
-    document.documentElement.lang = code;
-    document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t[el.dataset.i18n]; });
-    document.querySelectorAll("[data-i18n-aria]").forEach((el) => { el.setAttribute("aria-label", t[el.dataset.i18nAria]); });
   }
 
   function setConnection(state) {
@@ -178,10 +175,15 @@
     setConnection("offline");
   }
 
-  function setDistress(upset) {
+  // VOICE_MARK: the mood comes from the customer's raised voice, not their words
+  // (state.customer_distress_source "voice"): a speaker sign, the same in every language.
+  const VOICE_MARK = " \u{1F50A}";
+
+  function setDistress(upset, source) {
     const el = $("distress");
     el.dataset.distress = String(upset);
-    el.textContent = upset ? t.upset : t.calm;
+    el.dataset.source = upset && source ? source : "";
+    el.textContent = upset ? t.upset + (source === "voice" ? VOICE_MARK : "") : t.calm;
   }
 
   const clock = (seconds) => {
@@ -286,7 +288,7 @@
       meter.setAttribute("aria-valuetext", `${t.you} ${pct}%`);
     }
     if (typeof m.interruptions_by_agent === "number") $("interruptions").textContent = String(m.interruptions_by_agent);
-    if (typeof state.customer_distress === "boolean") setDistress(state.customer_distress);
+    if (typeof state.customer_distress === "boolean") setDistress(state.customer_distress, state.customer_distress_source);
     const live = state.status !== "ended";
     const talk = (m.agent_talk_s || 0) + (m.customer_talk_s || 0);
     if (typeof state.silence_s === "number") {

@@ -6,32 +6,32 @@
 // the team's attention digest (<root>/teams/T/attention). One tile per agent;
 // tiles needing attention sort first with a reason line; a click or Enter
 // opens the coaching history of the agent's call (what this page has seen).
+// Its words are i18n.js's, in the agent display's language (?lang=, else the
+// server's nudges.display_language, else the browser's); the kind labels come
+// from /display/config.json in the same language.
 (() => {
   "use strict";
 
   const params = new URLSearchParams(location.search);
   const $ = (id) => document.getElementById(id);
+  const I18N = window.CALLCOACH_I18N;
+  const { format } = window.CallcoachI18n;
   const FALLBACK_CONFIG = { broker: `ws://${location.hostname || "127.0.0.1"}:9001`, topic_root: "callcoach/v1",
-                            labels: {} };
+                            language: "en", labels: {} };
   const RECONNECT_MS = 2000;
   const SUBACK_FAILURE = 128;
   const REFUSED_CODES = new Set([4, 5, 134, 135]);
   const STALE_STATE_S = 10;        // a call whose state has not moved this long is marked stale
   const LAST_NUDGES = 3;
   const SEVERITY_RANK = { alert: 0, warn: 1 };
+  // The digest's reasons (<root>/teams/T/attention) in words.
   const REASONS = {
-    alert_nudge: (e) => `Alert: ${label(e.kind)}`,
-    dead_air: (e) => `Long silence${e.silence_s ? ` (${Math.round(e.silence_s)} s)` : ""}`,
-    customer_distress: () => "Customer distressed for a while",
-  };
-  const TEXT = {
-    connecting: "Connecting", connected: "Live", reconnecting: "Reconnecting", offline: "Offline",
-    missing_link: "This page needs a supervisor link for this team (coach supervisor-link TEAM).",
-    expired_link: "This supervisor link has expired. Ask for a new one.",
-    refused_link: "The broker refused this supervisor link. Ask for a new one.",
-    missing_library: "The MQTT library is missing (python -m service.display.vendor).",
+    alert_nudge: (e) => format(t.reason_alert, { kind: label(e.kind) }),
+    dead_air: (e) => format(t.reason_silence, { seconds: Math.round(e.silence_s || 0) }),
+    customer_distress: () => t.reason_distress,
   };
 
+  let t = I18N.en;
   let config = FALLBACK_CONFIG;
   let labels = {};
   let root = "";
@@ -40,6 +40,8 @@
   let openAgent = null;
 
   const label = (kind) => labels[kind] || (kind || "").replace(/_/g, " ");
+  // "Kudos", or the nudge's severity, in words.
+  const kindOf = (msg) => (msg.type === "kudos" ? t.kudos : t[`severity_${msg.severity}`] || t.severity_info);
   const clock = (seconds) => {
     const s = Math.max(0, Math.floor(seconds));
     return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
@@ -53,13 +55,15 @@
     } catch (_) { /* keep the fallback */ }
     if (params.get("broker")) merged.broker = params.get("broker");
     if (params.get("root")) merged.topic_root = params.get("root");
+    if (params.get("lang")) merged.language = params.get("lang");
     return merged;
   }
 
 
+  // Why the link cannot open this page (an i18n key), or "" when it can.
   function linkProblem(claims) {
-    if (!claims || claims.role !== "supervisor" || !claims.team) return "missing_link";
-    if (params.has("team") && params.get("team") !== claims.team) return "missing_link";
+    if (!claims || claims.role !== "supervisor" || !claims.team) return "needs_supervisor_link";
+    if (params.has("team") && params.get("team") !== claims.team) return "needs_supervisor_link";
     if (claims.exp * 1000 <= Date.now()) return "expired_link";
     return "";
   }
@@ -67,7 +71,7 @@
   function setConnection(state) {
     const pill = $("connection");
     pill.dataset.state = state;
-    pill.textContent = TEXT[state];
+    pill.textContent = t[state];
     document.body.dataset.connection = state;
     const stale = state !== "connected" && agents.size > 0;
     document.body.dataset.stale = String(stale);
@@ -75,7 +79,7 @@
   }
 
   function showProblem(key) {
-    $("problem").textContent = TEXT[key];
+    $("problem").textContent = t[key];
     $("problem").hidden = false;
     $("tiles").replaceChildren();
     agents.clear();
@@ -106,15 +110,17 @@
     const { tile, state } = entry;
     const live = onCall(entry);
     tile.dataset.oncall = String(live);
-    tile.querySelector(".status").textContent = live ? "On call" : (state && state.status === "ended" ? "Idle (call ended)" : "Idle");
+    tile.querySelector(".status").textContent = live ? t.on_call : (state && state.status === "ended" ? t.call_ended : t.idle);
     const m = (state && state.metrics) || {};
     const ratio = typeof m.talk_ratio_agent === "number" ? `${Math.round(m.talk_ratio_agent * 100)}%` : "–";
     tile.querySelector(".ratio-value").textContent = ratio;
     tile.querySelector(".interruptions").textContent = String(m.interruptions_by_agent || 0);
     const mood = tile.querySelector(".mood");
     const upset = Boolean(live && state.customer_distress);
+    const byVoice = upset && state.customer_distress_source === "voice";
     mood.dataset.distress = String(upset);
-    mood.textContent = live ? (upset ? "upset" : "calm") : "–";
+    mood.dataset.source = upset ? state.customer_distress_source || "" : "";
+    mood.textContent = live ? (upset ? t.upset + (byVoice ? " \u{1F50A}" : "") : t.calm) : "–"; // the speaker sign: by voice
     const reason = tile.querySelector(".reason");
     const attention = live || entry.attention ? entry.attention : null;
     tile.dataset.attention = attention ? attention.severity : "";
@@ -125,7 +131,7 @@
       const li = document.createElement("li");
       li.dataset.severity = msg.severity || "info";
       li.dataset.type = msg.type || "nudge";
-      li.textContent = `${msg.type === "kudos" ? "Kudos" : (msg.severity || "info")}: ${label(msg.kind)}`;
+      li.textContent = `${kindOf(msg)}: ${label(msg.kind)}`;
       return li;
     }));
     tile.setAttribute("aria-label", [entry.tile.dataset.agent, tile.querySelector(".status").textContent,
@@ -133,12 +139,18 @@
     tick(entry);
   }
 
+  // The call's length now: its last state's call time, running on while the call is live.
+  function duration(entry) {
+    const { state } = entry;
+    if (!state || typeof state.t !== "number") return 0;
+    return state.t + (onCall(entry) ? (performance.now() - entry.stateAt) / 1000 : 0);
+  }
+
   function tick(entry) {
     const { tile, state } = entry;
     const live = onCall(entry);
     const since = (performance.now() - entry.stateAt) / 1000;
-    const duration = state && typeof state.t === "number" ? state.t + (live ? since : 0) : 0;
-    tile.querySelector(".duration").textContent = clock(duration);
+    tile.querySelector(".duration").textContent = clock(duration(entry));
     const silence = live && typeof state.silence_s === "number" && state.silence_s > 0 ? state.silence_s + since : 0;
     tile.querySelector(".silence").textContent = clock(silence);
     tile.dataset.stale = String(document.body.dataset.stale === "true" || (live && since > STALE_STATE_S));
@@ -207,7 +219,8 @@
     const entry = agents.get(openAgent);
     if (!entry) return;
     const items = history.get(entry.callId) || [];
-    $("history-title").textContent = `${openAgent}: coaching history${entry.callId ? ` of call ${entry.callId}` : ""}`;
+    $("history-title").textContent = format(entry.callId ? t.history_title_call : t.history_title,
+                                            { agent: openAgent, call: entry.callId });
     $("history-empty").hidden = items.length > 0;
     $("history-list").replaceChildren(...items.map((msg) => {
       const li = document.createElement("li");
@@ -216,8 +229,8 @@
       li.dataset.kind = msg.kind || "";
       const head = document.createElement("p");
       head.className = "message";
-      const when = typeof msg.t === "number" ? ` at ${clock(msg.t)}` : "";
-      head.textContent = `${msg.type === "kudos" ? "Kudos" : (msg.severity || "info")}${when}: ${msg.message || label(msg.kind)}`;
+      const when = typeof msg.t === "number" ? ` ${t.at} ${clock(msg.t)}` : "";
+      head.textContent = `${kindOf(msg)}${when}: ${msg.message || label(msg.kind)}`;
       li.append(head);
       if (msg.evidence) {
         const ev = document.createElement("p");
@@ -225,7 +238,7 @@
         if (msg.evidence.text) {
           const quote = document.createElement("q");
           quote.textContent = msg.evidence.text;
-          ev.append("Said: ", quote, " ");
+          ev.append(`${t.said}: `, quote, " ");
         }
         ev.append(`(${clock(msg.evidence.start)}–${clock(msg.evidence.end)})`);
         li.append(ev);
@@ -246,7 +259,10 @@
     if (!match || !agents.has(match[1])) return;   // only the roster's agents are shown
     const entry = agents.get(match[1]);
     if (match[2] === "state") {
-      entry.state = msg;
+      // The "ended" state carries no call time: the tile keeps the last one the call sent (not the
+      // clock run on, which would count the wait for the call's last transcripts as call time).
+      const last = entry.state && entry.state.call_id === msg.call_id ? entry.state.t : undefined;
+      entry.state = typeof msg.t !== "number" && typeof last === "number" ? { ...msg, t: last } : msg;
       entry.stateAt = performance.now();
       if (msg.call_id && msg.call_id !== entry.callId) entry.callId = msg.call_id;
       if (msg.status !== "active" && entry.attention && entry.attention.call_id === msg.call_id) entry.attention = null;
@@ -299,7 +315,9 @@
 
   async function main() {
     config = await loadConfig();
-    labels = (config.labels || {}).en || {};
+    const code = window.CallcoachI18n.apply(config.language, $("tile-template").content);
+    t = I18N[code];
+    labels = (config.labels || {})[code] || {};
     root = config.topic_root;
     setConnection("connecting");
     const token = params.get("token");
@@ -307,9 +325,8 @@
     const problem = linkProblem(claims);
     if (problem) { showProblem(problem); setConnection("offline"); return; }
     config.team = claims.team;
-    $("team").textContent = claims.team;
-    $("title").textContent = `Team ${claims.team}`;
-    document.title = `callcoach: team ${claims.team}`;
+    $("title").textContent = `${t.team} ${claims.team}`;
+    document.title = `callcoach: ${t.team} ${claims.team}`;
     if (typeof window.mqtt === "undefined") { showProblem("missing_library"); setConnection("offline"); return; }
     $("history-close").addEventListener("click", closeHistory);
     document.addEventListener("keydown", (event) => { if (event.key === "Escape") closeHistory(); });

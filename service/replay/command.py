@@ -16,6 +16,8 @@ import os
 import sys
 from pathlib import Path
 
+from ..asr.codes import whisper_language
+from ..asr.measurements import start_warnings
 from ..config import ConfigError
 from .batch import BatchInput, BatchOptions, BatchResult, run_batch
 from .html_report import ReportSettings, write_html_report
@@ -100,10 +102,22 @@ def _parse_speed(text: str) -> float | None:
     return speed
 
 
+def _parse_language(text: str) -> str | None:
+    """``--language``: None for auto, else Whisper's code for the tag ("el", "el-GR")."""
+    if text == "auto":
+        return None
+    code = whisper_language(text)
+    if code is None:
+        raise ConfigError(f"--language must be 'auto' or a language Whisper knows (e.g. 'el', 'tr-TR'), got {text!r}")
+    return code
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         overrides = {"audio": {"agent_channel": args.agent_channel}} if args.agent_channel else {}
         config = load_checked_config(args.config, overrides)
+        language = _parse_language(args.language)
+        warnings = start_warnings(config, [language] if language else [])
         speed = _parse_speed(args.speed)
         if args.cluster and args.publish:
             raise ConfigError("--publish plays calls in this process, live; it cannot be used with --cluster")
@@ -112,6 +126,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     progress = Progress(as_json=args.json_progress)
     files, passed_over = expand_inputs(args.inputs, config["reports"]["sidecar_suffix"])
+    if any(path.suffix.lower() != ".json" for path in files):  # recordings to recognise (transcripts need no model)
+        for warning in warnings:
+            progress.note(f"coach replay: warning: {warning}")
     if passed_over:
         progress.note(f"coach replay: passing over {len(passed_over)} sidecar or report file(s) named as inputs "
                       f"(e.g. {passed_over[0]}): metadata, not calls")
@@ -121,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
     out_dir = Path(args.out or config["replay"]["out_dir"])
     options = BatchOptions(
         out_dir=out_dir,
-        language=None if args.language == "auto" else args.language,
+        language=language,
         speed=speed,
         workers=args.workers if args.workers is not None else int(config["replay"]["workers"]),
         force=args.force,
@@ -140,8 +157,9 @@ def run(args: argparse.Namespace) -> int:
         result = _run_here(files, config, options, save, args, progress)
     made = sorted(result.skipped + result.reports, key=lambda entry: entry[0].name)
     if len(made) + len(result.failures) > 1:
-        write_summary([report for _, report in made], out_dir / "summary.csv")
-        write_summary_html([report for _, report in made], out_dir, names=[item.name for item, _ in made])
+        teams = config["mqtt"]["teams"]  # the team of a call neither its report nor its sidecar names
+        write_summary([report for _, report in made], out_dir / "summary.csv", teams)
+        write_summary_html([report for _, report in made], out_dir, names=[item.name for item, _ in made], teams=teams)
     progress.end(out_dir)
     return 1 if result.failures else 0
 

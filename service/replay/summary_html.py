@@ -1,8 +1,10 @@
-"""``summary.html``: a batch of replayed calls at a glance, per call, per agent and per kind.
+"""``summary.html``: a batch of replayed calls at a glance, per call, per agent, per team and per kind.
 
-Why three tables: a QA lead asks "which calls need a listen" (per call, linked
-to each ``<stem>.html``), "who needs coaching on what" (per agent) and "which
-habits are common across the floor" (per kind). Every column sorts on a click,
+Why these tables: a QA lead asks "which calls need a listen" (per call, linked
+to each ``<stem>.html``), "who needs coaching on what" (per agent), "which team
+needs its lead's attention" (per team, shown when any call has a team: see
+:func:`.totals.call_team`) and "which habits are common across the floor" (per
+kind). Every column sorts on a click,
 in the page itself, so the file works offline like the per-call reports.
 Each call links to its page by the output name ``coach replay`` gave it
 (``a/call1`` for ``a/call1.html``; by default the stem of its source).
@@ -10,8 +12,8 @@ Each call links to its page by the output name ``coach replay`` gave it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 from urllib.parse import quote
@@ -19,10 +21,12 @@ from urllib.parse import quote
 from ..call import write_atomic
 from .html_page import attrs, esc, format_metric, format_seconds, render_page
 from .html_report import kind_label, principle_of
+from .totals import Totals, call_team, kind_counts, totals_by
 
-__all__ = ["AgentTotals", "agent_totals", "render_summary_html", "write_summary_html"]
+__all__ = ["agent_totals", "render_summary_html", "write_summary_html"]
 
 UNKNOWN_AGENT = "(unknown)"
+NO_TEAM = "(no team)"
 
 _CSS = """
 section{overflow-x:auto}
@@ -57,44 +61,9 @@ _SCRIPT = """
 """
 
 
-@dataclass(slots=True)
-class AgentTotals:
-    """What one agent's calls add up to (built by :func:`agent_totals`)."""
-
-    agent_id: str
-    calls: int = 0
-    duration_s: float = 0.0
-    talk_ratio_sum: float = 0.0
-    interruptions: int = 0
-    dead_air_s: float = 0.0
-    nudges: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def mean_talk_ratio(self) -> float:
-        return self.talk_ratio_sum / self.calls if self.calls else 0.0
-
-
-def _counts(events: list[dict]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for e in events:
-        out[e["kind"]] = out.get(e["kind"], 0) + 1
-    return out
-
-
-def agent_totals(reports: list[dict]) -> list[AgentTotals]:
-    """One :class:`AgentTotals` per agent, in order of agent id."""
-    by_agent: dict[str, AgentTotals] = {}
-    for r in reports:
-        agent = r.get("agent_id") or UNKNOWN_AGENT
-        totals = by_agent.setdefault(agent, AgentTotals(agent))
-        totals.calls += 1
-        totals.duration_s += float(r["duration"])
-        totals.talk_ratio_sum += float(r["metrics"]["talk_ratio_agent"])
-        totals.interruptions += int(r["metrics"]["interruptions_by_agent"])
-        totals.dead_air_s += float(r["metrics"]["dead_air_s"])
-        for kind, n in _counts(r["nudges"]).items():
-            totals.nudges[kind] = totals.nudges.get(kind, 0) + n
-    return [by_agent[a] for a in sorted(by_agent)]
+def agent_totals(reports: list[dict]) -> list[Totals]:
+    """One :class:`~.totals.Totals` per agent (named by agent id, or ``(unknown)``), in order of agent id."""
+    return totals_by(reports, lambda r: r.get("agent_id") or UNKNOWN_AGENT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,18 +109,21 @@ def _names(reports: list[dict], names: Sequence[str] | None) -> Sequence[str]:
     return [Path(r["source"]).stem for r in reports] if names is None else names
 
 
-def _calls_table(reports: list[dict], names: Sequence[str], kinds: list[str]) -> str:
-    columns = [_Column("call", "Call"), _Column("agent", "Agent"), _Column("duration", "Duration", True),
+def _calls_table(reports: list[dict], names: Sequence[str], kinds: list[str], teams: list[str] | None) -> str:
+    """``teams``: each call's team, for a Team column (None: no call has a team, no column)."""
+    columns = [_Column("call", "Call"), _Column("agent", "Agent"), *([_Column("team", "Team")] if teams else []),
+               _Column("duration", "Duration", True),
                _Column("language", "Language"), _Column("nudges", "Nudges", True), _Column("kudos", "Kudos", True),
                _Column("talk_ratio", "Agent talk", True), _Column("interruptions", "Interruptions", True),
                _Column("dead_air", "Dead air", True),
                *(_Column(f"kind_{k}", kind_label(k), True, "Nudges per kind") for k in kinds)]
     rows = []
-    for r, name in zip(reports, names, strict=True):
-        m, counts = r["metrics"], _counts(r["nudges"])
+    for i, (r, name) in enumerate(zip(reports, names, strict=True)):
+        m, counts = r["metrics"], kind_counts(r["nudges"])
         link = f'<a href="{esc(quote(name) + ".html")}">{esc(r["call_id"])}</a>'
+        team = [(teams[i] or NO_TEAM, esc(teams[i] or NO_TEAM))] if teams else []
         rows.append([(r["call_id"], link), (r.get("agent_id") or UNKNOWN_AGENT, esc(r.get("agent_id") or UNKNOWN_AGENT)),
-                     _num(r["duration"], format_seconds(r["duration"])), (r["language"], esc(r["language"])),
+                     *team, _num(r["duration"], format_seconds(r["duration"])), (r["language"], esc(r["language"])),
                      _num(len(r["nudges"])), _num(len(r["kudos"])),
                      _num(m["talk_ratio_agent"], format_metric("talk_ratio_agent", m["talk_ratio_agent"])),
                      _num(m["interruptions_by_agent"]), _num(m["dead_air_s"], format_metric("dead_air_s", m["dead_air_s"])),
@@ -159,17 +131,21 @@ def _calls_table(reports: list[dict], names: Sequence[str], kinds: list[str]) ->
     return _table("calls", "One row per call; the call links to its report", columns, rows)
 
 
-def _agents_table(reports: list[dict], kinds: list[str]) -> str:
-    columns = [_Column("agent", "Agent"), _Column("calls", "Calls", True), _Column("duration", "Total duration", True),
+def _totals_table(test_id: str, caption: str, group: _Column, totals: list[Totals], kinds: list[str],
+                  count_agents: bool = False) -> str:
+    """Calls added up per ``group`` (an agent, a team); ``count_agents`` adds how many agents each had."""
+    columns = [group, _Column("calls", "Calls", True), *([_Column("agents", "Agents", True)] if count_agents else []),
+               _Column("duration", "Total duration", True),
                _Column("nudges", "Nudges", True), _Column("talk_ratio", "Mean agent talk", True),
                _Column("interruptions", "Interruptions", True), _Column("dead_air", "Dead air", True),
                *(_Column(f"kind_{k}", kind_label(k), True, "Nudges per kind") for k in kinds)]
-    rows = [[(a.agent_id, esc(a.agent_id)), _num(a.calls), _num(round(a.duration_s, 3), format_seconds(a.duration_s)),
+    rows = [[(a.name, esc(a.name)), _num(a.calls), *([_num(len(a.agents))] if count_agents else []),
+             _num(round(a.duration_s, 3), format_seconds(a.duration_s)),
              _num(sum(a.nudges.values())),
              _num(round(a.mean_talk_ratio, 3), format_metric("talk_ratio_agent", a.mean_talk_ratio)),
              _num(a.interruptions), _num(round(a.dead_air_s, 3), format_metric("dead_air_s", a.dead_air_s)),
-             *(_num(a.nudges.get(k, 0)) for k in kinds)] for a in agent_totals(reports)]
-    return _table("agents", "Calls added up per agent (interruptions are the agent's own)", columns, rows)
+             *(_num(a.nudges.get(k, 0)) for k in kinds)] for a in totals]
+    return _table(test_id, caption, columns, rows)
 
 
 def _kinds_table(reports: list[dict], kinds: list[str]) -> str:
@@ -180,34 +156,49 @@ def _kinds_table(reports: list[dict], kinds: list[str]) -> str:
     for k in kinds:
         hit = [r for r in reports if any(n["kind"] == k for n in r["nudges"])]
         rows.append([(k, esc(kind_label(k))), (principle_of(k), esc(principle_of(k))),
-                     _num(sum(_counts(r["nudges"]).get(k, 0) for r in reports)),
+                     _num(sum(kind_counts(r["nudges"]).get(k, 0) for r in reports)),
                      _num(sum(int(r.get("suppressed", {}).get(k, 0)) for r in reports)), _num(len(hit)),
                      _num(len({r.get("agent_id") or UNKNOWN_AGENT for r in hit}))])
     return _table("kinds", "Nudges per kind across all calls; held back = raised but not shown "
                            "(cooldown or per-minute cap)", columns, rows)
 
 
-def render_summary_html(reports: list[dict], names: Sequence[str] | None = None) -> str:
+def render_summary_html(reports: list[dict], names: Sequence[str] | None = None,
+                        teams: Mapping[str, Iterable[str]] | None = None) -> str:
     """The complete, self-contained ``summary.html`` page for a batch of report dicts.
 
     ``names``: each report's output name, its page being ``<name>.html`` beside the summary.
+    ``teams``: ``[mqtt.teams]``, for calls whose report and sidecar name no team.
     """
     kinds = sorted({n["kind"] for r in reports for n in r["nudges"]} |
                    {k for r in reports for k, v in r.get("suppressed", {}).items() if v})
     total = sum(float(r["duration"]) for r in reports)
     agents = len({r.get("agent_id") or UNKNOWN_AGENT for r in reports})
-    calls = _calls_table(reports, _names(reports, names), kinds)
+    call_teams = [call_team(r, teams) for r in reports]
+    known = any(call_teams)
+    calls = _calls_table(reports, _names(reports, names), kinds, call_teams if known else None)
+    agents_table = _totals_table("agents", "Calls added up per agent (interruptions are the agent's own)",
+                                 _Column("agent", "Agent"), agent_totals(reports), kinds)
+    teams_section = ""
+    if known:
+        by_team = totals_by(reports, lambda r: call_team(r, teams) or NO_TEAM)
+        teams_section = ('<section aria-labelledby="h-teams"><h2 id="h-teams">Teams</h2>'
+                         + _totals_table("teams", "Calls added up per team (as in summary-teams.csv)",
+                                         _Column("team", "Team"), by_team, kinds, count_agents=True)
+                         + "</section>\n")
     body = (f'<header><h1>Replay summary</h1><p class="meta"><span>{len(reports)} calls</span>'
             f"<span>{agents} agents</span><span>{esc(format_seconds(total))} of audio</span>"
             f'<span>{sum(len(r["nudges"]) for r in reports)} nudges</span></p>'
             f"<p>Select a column header to sort by it; select it again to reverse.</p></header>\n<main>\n"
             f'<section aria-labelledby="h-calls"><h2 id="h-calls">Calls</h2>{calls}</section>\n'
-            f'<section aria-labelledby="h-agents"><h2 id="h-agents">Agents</h2>{_agents_table(reports, kinds)}</section>\n'
+            f'<section aria-labelledby="h-agents"><h2 id="h-agents">Agents</h2>{agents_table}</section>\n'
+            f"{teams_section}"
             f'<section aria-labelledby="h-kinds"><h2 id="h-kinds">Nudge kinds</h2>{_kinds_table(reports, kinds)}'
             f"</section>\n</main>")
     return render_page("callcoach replay summary", body, css=_CSS, script=_SCRIPT)
 
 
-def write_summary_html(reports: list[dict], out_dir: Path, names: Sequence[str] | None = None) -> Path:
+def write_summary_html(reports: list[dict], out_dir: Path, names: Sequence[str] | None = None,
+                       teams: Mapping[str, Iterable[str]] | None = None) -> Path:
     """Write ``<out_dir>/summary.html`` atomically; returns its path."""
-    return write_atomic(render_summary_html(reports, names), Path(out_dir) / "summary.html")
+    return write_atomic(render_summary_html(reports, names, teams), Path(out_dir) / "summary.html")

@@ -4,6 +4,8 @@
 // one JSON line once the tile FLAGGED (an agent id) sorts first with a reason:
 // what the tiles showed over time, the order, the history opened with Enter.
 // MODE "problem": only the page's problem banner and its tile count.
+// MODE "words": once connected with the roster's tiles, the page's words
+// (language, headings, labels, a tile's status and figure names), one JSON line.
 // Usage: node check_supervisor.js URL SCREENSHOT_PATH PROFILE_DIR MODE|FLAGGED
 "use strict";
 const { launch } = require("./browser");
@@ -25,9 +27,22 @@ async function main() {
                                    connection: await page.getAttribute("body", "data-connection"), errors }));
       return;
     }
-    const flagged = mode;
     await page.waitForSelector('body[data-connection="connected"]', { timeout: 30000 });
     await page.waitForFunction(() => document.querySelectorAll(".tile").length > 0, null, { timeout: 30000 });
+    if (mode === "words") {
+      console.log(JSON.stringify(await page.evaluate(() => {
+        const text = (selector) => document.querySelector(selector).textContent;
+        const tile = document.querySelector(".tile");
+        return { lang: document.documentElement.lang, title: text("#title"), connection: text("#connection"),
+                 hint: text(".hint"), tilesLabel: document.getElementById("tiles").getAttribute("aria-label"),
+                 status: tile.querySelector(".status").textContent,
+                 figures: [...tile.querySelectorAll("dt")].map((dt) => dt.textContent),
+                 lastNudgesLabel: tile.querySelector(".last-nudges").getAttribute("aria-label"),
+                 close: text("#history-close") };
+      }).then((words) => ({ ...words, errors }))));
+      return;
+    }
+    const flagged = mode;
     // Record, every 200 ms, every agent ever shown and the most tiles on call at once with a running clock.
     await page.evaluate(() => {
       window.__seen = { agents: new Set(), maxOnCall: 0, durations: {} };

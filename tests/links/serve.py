@@ -47,11 +47,15 @@ def run_coach(*args: str) -> subprocess.CompletedProcess[str]:
 
 @dataclass
 class CoachServe:
-    """``coach serve`` with transcription off, on free ports; ``mqtt`` adds to its ``[mqtt]`` table."""
+    """``coach serve`` with transcription off, on free ports; ``mqtt`` adds to its ``[mqtt]`` table.
+
+    ``tables`` adds or replaces whole tables (``{"asr": {"engine": "whisper"}}`` turns transcription on).
+    """
 
     folder: Path
     mqtt: dict[str, object]
     teams: dict[str, list[str]] | None = None
+    tables: dict[str, dict[str, object]] | None = None
 
     def __post_init__(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -62,6 +66,7 @@ class CoachServe:
             "server": {"port": self.port, "reports_dir": str(self.folder / "reports")},
             "mqtt": {"embedded_tcp_port": self.tcp_port, "embedded_ws_port": self.ws_port, **self.mqtt},
             **({"mqtt.teams": self.teams} if self.teams else {}),
+            **(self.tables or {}),
         }
         self.config = write_config(self.folder / "serve.toml", tables)
         self.log = self.folder / "serve.log"

@@ -1,4 +1,8 @@
-"""A directory of synthesized calls replayed end to end: JSON, CSV and the HTML pages agree."""
+"""A directory of synthesized calls replayed end to end: JSON, CSV and the HTML pages agree.
+
+Teams come three ways: c03's sidecar names its team, a01 is listed in
+``[mqtt.teams]``, b02 is in no team.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +13,25 @@ import tomllib
 
 import pytest
 from .html_dom import parse
+from .test_batch_rerun import TRANSCRIPTS, coach, no_asr_config
 
 from service.config import defaults_dir, merge
 from service.replay.html_report import write_html_report
 from service.replay.identity import call_identity
 from service.replay.recording import replay_recording
 from service.call import write_report
-from service.replay.summary import write_summary
+from service.replay.summary import TEAMS_FILE, write_summary
 from service.replay.summary_html import agent_totals, render_summary_html, write_summary_html
+from service.replay.totals import call_team
 
 # Recording file name -> synthesized scenario; the names follow "<agent>_<call>".
 BATCH = {"a01_morning.wav": "clean", "a01_late.wav": "interruption_and_dead_air",
          "b02_first.wav": "interruption_and_dead_air_8k", "b02_second.wav": "clean"}
+TEAMS = {"front": ["a01", "x9"], "tier2": ["c03"]}  # [mqtt.teams]; c03's sidecar wins with "escalations"
+# summary.csv's columns before the additive `team` (docs/contracts.md), nudges_<kind> per kind after them.
+CALL_COLUMNS = ["call_id", "agent_id", "source", "duration", "language", "agent_talk_s", "customer_talk_s",
+                "talk_ratio_agent", "interruptions_by_agent", "interruptions_by_customer", "overtalk_s",
+                "longest_silence_s", "dead_air_s", "agent_wpm", "customer_wpm", "nudges", "kudos"]
 
 
 @pytest.fixture(scope="module")
@@ -30,19 +41,21 @@ def batch(calls, timing_config, tmp_path_factory):
     for name, scenario in BATCH.items():
         shutil.copy(calls[scenario][0], inbox / name)
     # One export came with a sidecar that names a different agent: it wins over the file name.
-    (inbox / "b02_second.meta.json").write_text(json.dumps({"agent_id": "c03", "call_id": "CX-9"}), encoding="utf-8")
+    (inbox / "b02_second.meta.json").write_text(json.dumps({"agent_id": "c03", "call_id": "CX-9", "team": "escalations"}),
+                                                encoding="utf-8")
     with (defaults_dir() / "reports.toml").open("rb") as fh:
         section = tomllib.load(fh)["reports"]
     config = merge(timing_config, {"reports": dict(section, filename_pattern="^(?P<agent_id>[^_]+)_(?P<call_id>.+)$")})
     reports = []
     for wav in sorted(inbox.glob("*.wav")):
         ids = call_identity(wav, config)
-        report = replay_recording(wav, config, call_id=ids["call_id"], agent_id=ids["agent_id"])
+        call_id, agent_id = ids.pop("call_id"), ids.pop("agent_id")
+        report = replay_recording(wav, config, call_id=call_id, agent_id=agent_id, metadata=ids)
         write_report(report, out, wav.stem)
         write_html_report(report, out, wav.stem)
         reports.append(report)
-    write_summary(reports, out / "summary.csv")
-    write_summary_html(reports, out)
+    write_summary(reports, out / "summary.csv", TEAMS)
+    write_summary_html(reports, out, teams=TEAMS)
     return out, reports
 
 
@@ -123,7 +136,98 @@ def test_kind_aggregates_count_calls_and_agents(batch):
 def test_agents_without_an_id_are_grouped_and_names_escaped(batch):
     _, reports = batch
     odd = [dict(reports[0], agent_id=""), dict(reports[1], agent_id="<i>x</i>", call_id="<script>bad()</script>")]
-    assert [a.agent_id for a in agent_totals(odd)] == ["(unknown)", "<i>x</i>"]
+    assert [a.name for a in agent_totals(odd)] == ["(unknown)", "<i>x</i>"]
     doc = parse(render_summary_html(odd))
     assert len(doc.select("script")) == 1 and doc.select("i") == []
     assert [row["call"] for row in table(doc, "calls")] == [reports[0]["call_id"], "<script>bad()</script>"]
+
+
+def read_csv(path):
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def test_csv_keeps_its_columns_and_adds_each_calls_team_last(batch):
+    out, reports = batch
+    header, *rows = read_csv(out / "summary.csv")
+    assert header[:len(CALL_COLUMNS)] == CALL_COLUMNS and header[-1] == "team"
+    assert all(k.startswith("nudges_") for k in header[len(CALL_COLUMNS):-1])
+    assert {row[0]: row[-1] for row in rows} == {"late": "front", "morning": "front", "first": "", "CX-9": "escalations"}
+
+
+def test_team_rows_add_up_the_calls_of_each_team(batch):
+    out, reports = batch
+    with (out / "summary.csv").open(encoding="utf-8", newline="") as fh:
+        calls = list(csv.DictReader(fh))
+    with (out / TEAMS_FILE).open(encoding="utf-8", newline="") as fh:
+        teams = {row["team"]: row for row in csv.DictReader(fh)}
+    assert sorted(teams) == ["", "escalations", "front"]
+    kind_columns = [k for k in calls[0] if k.startswith("nudges_")]
+    for team, row in teams.items():
+        mine = [c for c in calls if c["team"] == team]
+        assert int(row["calls"]) == len(mine) and int(row["agents"]) == len({c["agent_id"] for c in mine})
+        assert float(row["duration"]) == pytest.approx(sum(float(c["duration"]) for c in mine), abs=1e-3)
+        assert float(row["talk_ratio_agent_mean"]) == pytest.approx(
+            sum(float(c["talk_ratio_agent"]) for c in mine) / len(mine), abs=1e-3)
+        for column in ("interruptions_by_agent", "nudges", "kudos", *kind_columns):
+            assert int(row[column]) == sum(int(c[column]) for c in mine), (team, column)
+        assert float(row["dead_air_s"]) == pytest.approx(sum(float(c["dead_air_s"]) for c in mine), abs=1e-3)
+    assert teams["front"]["calls"] == "2" and teams["front"]["agents"] == "1"
+    assert int(teams["front"]["nudges_interruption"]) == 1
+
+
+def test_summary_page_shows_the_teams_as_the_team_csv_does(batch):
+    out, _ = batch
+    doc = parse((out / "summary.html").read_text(encoding="utf-8"))
+    with (out / TEAMS_FILE).open(encoding="utf-8", newline="") as fh:
+        csv_rows = {row["team"] or "(no team)": row for row in csv.DictReader(fh)}
+    shown = {row["team"]: row for row in table(doc, "teams")}
+    assert sorted(shown) == sorted(csv_rows) == ["(no team)", "escalations", "front"]
+    for team, row in shown.items():
+        assert (row["calls"], row["agents"], row["nudges"]) == (
+            csv_rows[team]["calls"], csv_rows[team]["agents"], csv_rows[team]["nudges"])
+        assert float(row["duration"]) == float(csv_rows[team]["duration"])
+    assert [c["team"] for c in table(doc, "calls")] == ["front", "front", "(no team)", "escalations"]
+
+
+def test_without_teams_the_page_has_no_team_table_and_the_csvs_one_row(batch, tmp_path):
+    _, reports = batch
+    plain = [{k: v for k, v in r.items() if k != "metadata"} for r in reports]
+    write_summary(plain, tmp_path / "summary.csv")
+    assert {row[-1] for row in read_csv(tmp_path / "summary.csv")[1:]} == {""}
+    header, *rows = read_csv(tmp_path / TEAMS_FILE)
+    assert len(rows) == 1 and rows[0][:2] == ["", str(len(reports))]
+    doc = parse(render_summary_html(plain))
+    assert doc.select("table", data_testid="teams") == []
+    assert "team" not in table(doc, "calls")[0]
+
+
+@pytest.mark.parametrize(("report", "team"), [
+    ({"agent_id": "a01", "team": "live", "metadata": {"team": "sidecar"}}, "live"),  # the live call's own
+    ({"agent_id": "a01", "metadata": {"team": "sidecar"}}, "sidecar"),              # a recording's sidecar
+    ({"agent_id": "a01"}, "front"),                                                 # [mqtt.teams]
+    ({"agent_id": "zz"}, ""),
+    ({"agent_id": ""}, ""),
+])
+def test_a_calls_team_comes_from_its_report_its_sidecar_then_the_config(report, team):
+    assert call_team(report, TEAMS) == team
+
+
+def test_coach_replay_takes_teams_from_sidecars_and_the_config(capfd, tmp_path):
+    """The command end to end: [mqtt.teams] of --config and a sidecar's team reach both CSVs and the page."""
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    for name, transcript in zip(("a01_one", "b02_two", "c03_three"), sorted(TRANSCRIPTS.glob("*.json"))):
+        shutil.copy(transcript, inbox / f"{name}.json")
+    (inbox / "c03_three.meta.json").write_text(json.dumps({"agent_id": "c03", "team": "escalations"}))
+    config = no_asr_config(tmp_path, '[mqtt.teams]\nfront = ["a01"]\n'
+                                      '[reports]\nfilename_pattern = "^(?P<agent_id>[^_]+)_"\n')
+    rc, err = coach(capfd, inbox, "--out", out, "--config", config)
+    assert rc == 0, err
+    with (out / "summary.csv").open(encoding="utf-8", newline="") as fh:
+        assert {row["agent_id"]: row["team"] for row in csv.DictReader(fh)} == {
+            "a01": "front", "b02": "", "c03": "escalations"}
+    with (out / TEAMS_FILE).open(encoding="utf-8", newline="") as fh:
+        assert {row["team"]: row["calls"] for row in csv.DictReader(fh)} == {"": "1", "escalations": "1", "front": "1"}
+    teams = table(parse((out / "summary.html").read_text(encoding="utf-8")), "teams")
+    assert [row["team"] for row in teams] == ["(no team)", "escalations", "front"]
