@@ -27,6 +27,7 @@ from typing import Any, Literal, TypeVar
 
 from .archive.settings import ArchiveSettings
 from .asr import AsrSettings
+from .asr.device import check_device
 from .coaching.kinds import BY_NAME, coaching_settings
 from .coaching.loader import load_packs
 from .coaching.settings import CoachingSettings
@@ -43,6 +44,7 @@ from .config import (
     typed,
 )
 from .core import SessionSettings
+from .core.channel_check import ChannelCheckSettings
 from .egress import MqttSettings
 from .evaluation.scoring import EvaluationSettings
 from .ingress.settings import ServerSettings
@@ -114,7 +116,8 @@ class Settings:
     """Every section's typed settings, as the service runs with them."""
 
     audio: AudioSettings
-    session: SessionSettings  # [vad], [dynamics], [nudges], [utterances]
+    session: SessionSettings  # [vad], [dynamics], [voice], [nudges], [utterances]
+    channels: ChannelCheckSettings
     coaching: CoachingSettings
     asr: AsrSettings
     mqtt: MqttSettings
@@ -182,11 +185,12 @@ def _build(config: dict[str, Any]) -> Settings:
     known = set(BY_NAME) | {_ALL_KUDOS}
     unknown = sorted(session.gate.disabled - known)
     require(not unknown, "nudges.disabled", f"unknown kinds {unknown} (known: {', '.join(sorted(known))})")
-    return Settings(
+    settings = Settings(
         audio=typed(AudioSettings, config["audio"], "audio"),
         session=session,
+        channels=ChannelCheckSettings.from_config(config),
         coaching=coaching,
-        asr=AsrSettings.from_config(config["asr"]),
+        asr=check_device(AsrSettings.from_config(config["asr"])),
         mqtt=MqttSettings.from_config(config["mqtt"]),
         server=_keyed("server", config, ServerSettings.from_config),
         reports=ReportSettings.from_config(config["reports"]),
@@ -197,6 +201,21 @@ def _build(config: dict[str, Any]) -> Settings:
         demo=typed(DemoSettings, config["demo"], "demo"),
         archive=ArchiveSettings.from_config(config["archive"]),
     )
+    _check_readiness(settings)
+    return settings
+
+
+def _check_readiness(settings: Settings) -> None:
+    """/readyz must turn new calls away (decoder saturated) before the decode scheduler starts shedding finals.
+
+    The oldest queued final never waits much past ``final_max_wait_s`` (it is
+    shed when picked), so a readiness threshold at or above it would never trip.
+    """
+    shed_after = settings.asr.scheduler.final_max_wait_s
+    ready_wait = settings.server.ready_max_decode_wait_s
+    require(not shed_after or ready_wait < shed_after, "server.ready_max_decode_wait_s",
+            f"must be below asr.scheduler.final_max_wait_s ({shed_after:g} s), where finals start being shed "
+            f"(or set that to 0: never shed), not {ready_wait:g}")
 
 
 def _coaching(config: dict[str, Any]) -> CoachingSettings:

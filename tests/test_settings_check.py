@@ -147,3 +147,21 @@ def test_languages_need_a_phrase_pack(tmp_path):
         load_checked_config(write(tmp_path, "[coaching]\nfallback_language = 'de'"))
     with pytest.raises(ConfigError, match=r"\[nudges\] disabled: unknown kinds \['shouting'\]"):
         load_checked_config(write(tmp_path, "[nudges]\ndisabled = ['shouting']"))
+
+
+def test_languages_must_be_ones_whisper_knows(tmp_path):
+    with pytest.raises(ConfigError, match=r"\[asr\.language\] languages: 'greek' is not a language code Whisper"):
+        load_checked_config(write(tmp_path, "[asr.language]\nlanguages = ['en', 'greek']"))
+    proc = coach("replay", "--language", "greek", "call.wav", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "--language must be 'auto' or a language Whisper knows" in the_line(proc)
+
+
+def test_readiness_turns_away_calls_before_the_decoder_sheds_finals(tmp_path):
+    """/readyz reads the oldest queued final's wait, which shedding caps at asr.scheduler.final_max_wait_s."""
+    with pytest.raises(ConfigError, match=r"server\.toml: \[server\] ready_max_decode_wait_s: must be below "
+                                          r"asr\.scheduler\.final_max_wait_s \(4 s\)"):
+        load_checked_config(write(tmp_path, "[asr.scheduler]\nfinal_max_wait_s = 4.0"))
+    with pytest.raises(ConfigError, match=r"\[asr\.scheduler\] final_max_wait_s: must be "):
+        load_checked_config(write(tmp_path, "[asr.scheduler]\nfinal_max_wait_s = -1.0"))
+    assert load_checked_config(write(tmp_path, "[asr.scheduler]\nfinal_max_wait_s = 0.0"))  # never shed

@@ -15,12 +15,14 @@ from typing import Any, Literal, get_args
 
 from ..config import SettingError, between, check_value, non_negative, positive, require, typed
 from ..core.vad import AGGRESSIVENESS, FRAME_MS
+from .codes import whisper_language
 
 __all__ = [
     "ENGINES",
     "GUARD_OVERRIDES",
     "WINDOWS",
     "AsrSettings",
+    "BiasSettings",
     "FakeSettings",
     "GuardSettings",
     "LanguageSettings",
@@ -34,6 +36,8 @@ ENGINES = get_args(Engine)
 WINDOWS = get_args(Window)
 # Whisper's window (seconds): no encoder input may be longer.
 _WHISPER_WINDOW_S = 30.0
+# Whisper's budget for previous text (a prompt): half its 448-token context, less the start token.
+_PROMPT_TOKENS = 223
 
 # The name this package has always raised; every section's settings now share one error type.
 SettingsError = SettingError
@@ -121,6 +125,7 @@ class LanguageSettings:
     min_probability: float
     min_utterance_s: float
     agreeing_utterances: int
+    recheck_utterances: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +135,17 @@ class SchedulerSettings:
     workers: int
     max_queue: int
     partial_max_age_s: float
+    final_max_wait_s: float
     metrics_window: int
+
+
+@dataclass(frozen=True, slots=True)
+class BiasSettings:
+    """Decoder biasing: which languages' decodes get their phrase-pack vocabulary as a prompt."""
+
+    languages: tuple[str, ...]
+    categories: tuple[str, ...]
+    max_prompt_tokens: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +162,7 @@ class AsrSettings:
 
     engine: Engine
     model: str
+    warn_wer_above: float
     cache_dir: str
     allow_download: bool
     device: str
@@ -169,6 +185,7 @@ class AsrSettings:
     language: LanguageSettings
     scheduler: SchedulerSettings
     fake: FakeSettings
+    bias: BiasSettings
 
     @classmethod
     def from_config(cls, section: dict[str, Any]) -> AsrSettings:
@@ -177,13 +194,14 @@ class AsrSettings:
                          guards=_guards(section.get("guards", {})),
                          language=typed(LanguageSettings, section.get("language", {}), "asr.language"),
                          scheduler=typed(SchedulerSettings, section.get("scheduler", {}), "asr.scheduler"),
-                         fake=typed(FakeSettings, section.get("fake", {}), "asr.fake"))
+                         fake=typed(FakeSettings, section.get("fake", {}), "asr.fake"),
+                         bias=typed(BiasSettings, section.get("bias", {}), "asr.bias"))
         settings._validate()
         return settings
 
     def _validate(self) -> None:
-        positive(self, "asr", "bucket_s", "min_window_s", "beam_size", "partial_beam_size", "patience",
-                 "max_tokens_per_s", "min_tokens", "retry_repetition_penalty")
+        positive(self, "asr", "warn_wer_above", "bucket_s", "min_window_s", "beam_size", "partial_beam_size",
+                 "patience", "max_tokens_per_s", "min_tokens", "retry_repetition_penalty")
         non_negative(self, "asr", "padding_s", "threads", "retry_no_repeat_ngram_size")
         require(self.min_window_s <= _WHISPER_WINDOW_S, "asr.min_window_s", f"must be <= {_WHISPER_WINDOW_S:g}")
         require(0 < self.max_chunk_s + self.padding_s <= _WHISPER_WINDOW_S, "asr.max_chunk_s",
@@ -201,8 +219,15 @@ class AsrSettings:
         between(self.language, "asr.language", 0.0, 1.0, "min_probability")
         non_negative(self.language, "asr.language", "min_utterance_s")
         positive(self.language, "asr.language", "agreeing_utterances")
+        non_negative(self.language, "asr.language", "recheck_utterances")
+        for code in self.language.languages:
+            require(whisper_language(code) == code, "asr.language.languages",
+                    f"{code!r} is not a language code Whisper knows (two letters, e.g. 'el', 'tl')")
         positive(self.scheduler, "asr.scheduler", "workers", "max_queue", "partial_max_age_s", "metrics_window")
+        non_negative(self.scheduler, "asr.scheduler", "final_max_wait_s")
         positive(self.fake, "asr.fake", "seconds_per_word")
+        require(0 < self.bias.max_prompt_tokens <= _PROMPT_TOKENS, "asr.bias.max_prompt_tokens",
+                f"must be in 1..{_PROMPT_TOKENS} (Whisper's budget for previous text)")
 
 
 def _guards(section: Mapping[str, Any]) -> GuardSettings:

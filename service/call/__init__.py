@@ -8,9 +8,9 @@ hands its outputs to a :class:`CallSink`; :class:`CallReport` is the typed
 """
 
 from .files import write_atomic
-from .info import CallInfo, CallSink
+from .info import CallInfo, CallSink, LanguageSource
 from .pipeline import CallPipeline
 from .report import SCHEMA, CallReport, settings_echo, write_report
 
-__all__ = ["SCHEMA", "CallInfo", "CallPipeline", "CallReport", "CallSink", "settings_echo", "write_atomic",
+__all__ = ["SCHEMA", "CallInfo", "CallPipeline", "CallReport", "CallSink", "LanguageSource", "settings_echo", "write_atomic",
            "write_report"]

@@ -31,8 +31,10 @@ import numpy as np
 from ..asr import AsrSettings, DecodeJob, DecodeScheduler, LanguageTracker, Transcriber, TranscriptionResult
 from ..coaching import CoachingEngine, MessageCatalog, coaching_settings
 from ..core import CallSession, Kudos, Nudge, SessionSettings, Speaker, TranscriptionRequest, TranscriptSegment
+from ..core.channel_check import ChannelCheck, ChannelCheckSettings, ChannelVerdict
 from .info import CallInfo, CallSink
-from .report import CallReport
+from ..asr.scheduler import QUEUE_FULL, SHED
+from .report import CallReport, Untranscribed
 
 __all__ = ["CallPipeline"]
 
@@ -43,6 +45,10 @@ log = logging.getLogger(__name__)
 def _message_catalog() -> MessageCatalog:
     """The shipped messages, parsed once per process (a new call must not block on YAML)."""
     return MessageCatalog.load()
+
+
+def _message(catalog: MessageCatalog, display_language: str, kind: str, variant: str) -> str:
+    return catalog.message(kind, display_language, variant)
 
 
 class CallPipeline:
@@ -71,17 +77,19 @@ class CallPipeline:
         self._finish_timeout_s = float(config["live"]["finish_timeout_s"])
         self._state_every_s = float(config["live"]["state_every_s"])
         self._next_state_at = self._state_every_s
-        self._display_language = config["nudges"]["display_language"]
-        self._catalog = _message_catalog()
         self._rules = CoachingEngine(coaching_settings(config["coaching"]), language=info.language or "en")
         self._rules_language = info.language or ""
         self.session = CallSession(
             SessionSettings.from_config(config),
             rules=self._rules,
-            messages=self._message,
+            # not a bound method of this pipeline: a session holding its pipeline would make every ended call
+            # a reference cycle, its audio rings freed only by CPython's rare full collections (bench_soak)
+            messages=functools.partial(_message, _message_catalog(), config["nudges"]["display_language"]),
             transcribe=asr is not None or transcriber is not None,
         )
+        self._channel_check = ChannelCheck(ChannelCheckSettings.from_config(config))
         self._results: queue.SimpleQueue[tuple[TranscriptionRequest, TranscriptionResult | None]] = queue.SimpleQueue()
+        self._untranscribed: list[Untranscribed] = []  # finals the shared decoder shed or refused (overload)
         if sink is not None:
             sink.call_started(info)
 
@@ -93,8 +101,19 @@ class CallPipeline:
 
     def feed(self, speaker: Speaker, pcm: np.ndarray) -> None:
         """int16 mono samples at the engine rate for one party."""
+        self._channel_check.receive(speaker, pcm)
         self.session.receive_audio(speaker, pcm)
         self._after_input()
+
+    @property
+    def same_content(self) -> bool:
+        """Both channels were judged to carry the same audio: the call cannot be coached, callers end it."""
+        return self._channel_check.same_content
+
+    @property
+    def channels(self) -> ChannelVerdict:
+        """The input check so far (the report's ``channels``; its :meth:`~ChannelVerdict.describe` says why)."""
+        return self._channel_check.verdict
 
     def feed_activity(self, speaker: Speaker, voiced: list[bool]) -> None:
         """Per-frame voice decisions (transcript replay)."""
@@ -136,7 +155,8 @@ class CallPipeline:
         self.poll()
         report = CallReport.from_session(
             self.info, self._source, self.session.result(), self._tracker.language or self._rules_language,
-            self._config,
+            self._config, channels=self.channels if self._channel_check.received else None, tracker=self._tracker,
+            untranscribed=self._untranscribed,
         )
         if self._sink is not None:
             self._sink.call_ended(self.info, report.to_dict())
@@ -171,10 +191,13 @@ class CallPipeline:
 
     def _apply(self, request: TranscriptionRequest, result: TranscriptionResult | None) -> None:
         if result is None or result.rejected:
+            if not request.partial and (result is None or result.rejected.startswith(SHED)):
+                self._untranscribed.append(Untranscribed(request.speaker, request.start, request.end,
+                                                         QUEUE_FULL if result is None else SHED))
             self.session.receive_transcript(request, "", "")
             return
         if not request.partial:
-            self._tracker.observe(result, duration_s=request.end - request.start)
+            self._tracker.observe(result, duration_s=request.end - request.start, at=request.end)
         language = self._tracker.language or result.language
         self._use_language(language)
         self.session.receive_transcript(request, result.text, result.language or language)
@@ -195,6 +218,3 @@ class CallPipeline:
                 self._sink.kudos(self.info, item.to_dict())
             else:
                 self._sink.transcript(self.info, item.to_dict())
-
-    def _message(self, kind: str, variant: str) -> str:
-        return self._catalog.message(kind, self._display_language, variant)

@@ -136,8 +136,10 @@ KINDS: tuple[Kind, ...] = (
     _timing("dead_air", _RESPOND,
             "dynamics.dead_air_s", "dynamics.dead_air_after_agent_s", "dynamics.short_hold_dead_air_s",
             "dynamics.hold_dead_air_s", "coaching.resume_min_words"),
-    _nudge("policy_before_empathy", _FEELINGS, EmpathyRule, "coaching.escalated_severity"),
-    _nudge("missing_empathy", _FEELINGS, EmpathyRule, "coaching.reply_gap_s", "coaching.escalated_severity"),
+    _nudge("policy_before_empathy", _FEELINGS, EmpathyRule, "coaching.voice_opens_episode",
+           "coaching.escalated_severity"),
+    _nudge("missing_empathy", _FEELINGS, EmpathyRule, "coaching.reply_gap_s", "coaching.voice_opens_episode",
+           "coaching.escalated_severity"),
     _phrase("runaround", _OWN, unless="ownership"),
     _phrase("brush_off", _OWN, unless="ownership"),
     _phrase("blame", _OWN),
@@ -165,7 +167,8 @@ KUDOS_KINDS: tuple[str, ...] = tuple(k.name for k in KINDS if k.is_kudos)
 SIGNAL_RULES: tuple[RuleFactory, ...] = (HoldRule, ClosingRule)
 # Settings every text kind uses through the phrase packs and the engine.
 PACK_SETTINGS = ("coaching.phrases_dirs", "coaching.fallback_language", "coaching.max_gap_words",
-                 "coaching.negation_window_words")
+                 "coaching.negation_window_words", "coaching.fuzzy_one_edit_chars", "coaching.fuzzy_two_edit_chars",
+                 "coaching.fuzzy_exact_tail_chars")
 
 
 def coaching_settings(section: dict) -> CoachingSettings:

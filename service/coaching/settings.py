@@ -24,7 +24,11 @@ class CoachingSettings:
     fallback_language: str
     max_gap_words: int
     negation_window_words: int
+    fuzzy_one_edit_chars: int
+    fuzzy_two_edit_chars: int
+    fuzzy_exact_tail_chars: int
     distress_memory_s: float
+    voice_opens_episode: bool
     reply_gap_s: float
     opening_turns: int
     timeframe_grace_s: float
@@ -64,5 +68,10 @@ class CoachingSettings:
         non_negative(self, "coaching", "max_gap_words", "negation_window_words", "distress_memory_s",
                      "timeframe_grace_s", "pace_min_agent_words", "pace_min_customer_words", "pace_min_agent_speech_s",
                      "pace_min_turn_words")
+        non_negative(self, "coaching", "fuzzy_one_edit_chars", "fuzzy_two_edit_chars")
+        positive(self, "coaching", "fuzzy_exact_tail_chars")
+        require(not (self.fuzzy_one_edit_chars and self.fuzzy_two_edit_chars)
+                or self.fuzzy_two_edit_chars > self.fuzzy_one_edit_chars, "coaching.fuzzy_two_edit_chars",
+                f"must be above coaching.fuzzy_one_edit_chars ({self.fuzzy_one_edit_chars}) or 0 (off)")
         positive(self, "coaching", "reply_gap_s", "opening_turns", "pace_window_s", "pace_ratio", "resume_min_words")
         between(self, "coaching", 0.0, 1.0, "pace_dictation_share")

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Callable, ClassVar, Protocol
 
 from ..asr import AsrSettings, DecodeScheduler, load_transcriber
+from ..coaching.bias import decoder_vocabulary
 from ..call import settings_echo
 from ..media.audio import AudioFileError
 from .identity import IdentityError, call_identity, input_content
@@ -135,7 +136,7 @@ def _engine(config: dict, speed: float | None) -> dict:
     """Transcription for this process, made once: a direct transcriber (max speed) or a scheduler."""
     if "kwargs" not in _worker_state:
         settings = AsrSettings.from_config(config["asr"])
-        transcriber = load_transcriber(settings)
+        transcriber = load_transcriber(settings, decoder_vocabulary(config))
         if transcriber is not None and speed is not None:
             _worker_state["scheduler"] = DecodeScheduler(transcriber, settings)
             _worker_state["kwargs"] = {"asr": _worker_state["scheduler"]}

@@ -85,6 +85,19 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
             for family in text_string_to_metric_families(text) for s in family.samples}
 
 
+def test_a_counter_kept_elsewhere_is_read_at_every_render():
+    kept = {("shed",): 0, ("queue_full",): 0}
+    m = Metrics()
+    m.counter_from("untranscribed_total", "Untranscribed.", lambda: dict(kept), labels=("reason",))
+    kept[("shed",)] = 7
+    text = m.render()
+    assert "# TYPE untranscribed_total counter\n" in text
+    assert samples(text) == {("untranscribed_total", (("reason", "shed"),)): 7,
+                             ("untranscribed_total", (("reason", "queue_full"),)): 0}
+    kept[("queue_full",)] = 2
+    assert samples(m.render())[("untranscribed_total", (("reason", "queue_full"),))] == 2
+
+
 def test_large_counts_are_exact():
     m = Metrics()
     m.counter("frames_total", "Frames.", labels=("endpoint",))
