@@ -23,6 +23,10 @@ figure:
   rss_slope_second_half_mb_per_min the same over the second half (past the warm-up)
   rss_samples_mb                   every sample, to tell warm-up from a leak
   decode_queue_depth_max / _p95    callcoach_decode_queue_depth, polled every second
+  transcript_segments              final transcript segments in the saved reports
+  untranscribed_in_reports         utterances the reports list as not transcribed live, by reason (shed:
+                                   waited over asr.scheduler.final_max_wait_s; queue_full), beside the
+                                   server's callcoach_untranscribed_utterances_total
 
     python scripts/bench_soak.py --calls 6 --minutes 3
 
@@ -60,6 +64,7 @@ from bench_nudge_latency import p95, serve, start_mosquitto  # noqa: E402 (a sib
 
 # The subscriber counts every nudge of a long run: let Mosquitto queue them all.
 BROKER_QUEUE = "max_queued_messages 100000\n"
+MEMTRACE = Path(__file__).resolve().parent / "soak_memtrace"  # the server's sitecustomize under --trace-memory
 
 CONTROL_MESSAGES = 2  # /stream: one "start" and one "stop" text message around the audio frames
 METRICS_POLL_S = 1.0
@@ -202,16 +207,22 @@ async def soak(args, url: str, http: str, broker_port: int, pid: int, calls: lis
         wall_s = time.monotonic() - t0
         expected: dict[str, int] = {}
         kinds: collections.Counter[str] = collections.Counter()
+        untranscribed: collections.Counter[str] = collections.Counter()
+        segments = 0
         for f in finished:
             if f.report and (reports / f.report).exists():
                 report = json.loads((reports / f.report).read_text())
                 items = report.get("nudges", []) + report.get("kudos", [])
                 expected[f.call_id] = len(items)
                 kinds.update(item["kind"] for item in items)
+                untranscribed.update(u["reason"] for u in report.get("untranscribed", []))
+                segments += len(report["transcript"])
         drain_until = time.monotonic() + DRAIN_S
         while time.monotonic() < drain_until and any(len(set(received[c])) < n for c, n in expected.items()):
             await asyncio.sleep(0.5)
-        frames_received = metric(await asyncio.to_thread(scrape, http), "callcoach_frames_in_total")
+        page = await asyncio.to_thread(scrape, http)
+        frames_received = metric(page, "callcoach_frames_in_total")
+        untranscribed_metric = metric(page, "callcoach_untranscribed_utterances_total")
         sampler.cancel()
         collector.cancel()
         await asyncio.gather(sampler, collector, return_exceptions=True)
@@ -253,6 +264,10 @@ async def soak(args, url: str, http: str, broker_port: int, pid: int, calls: lis
     print(f"rss_samples_mb {' '.join(f'{y:.0f}' for _, y in rss)}")
     print(f"decode_queue_depth_max {max(depths, default=float('nan')):.0f}")
     print(f"decode_queue_depth_p95 {p95(depths):.0f} (n={len(depths)})")
+    print(f"transcript_segments {segments}")
+    print(f"untranscribed_in_reports {sum(untranscribed.values())} "
+          f"({' '.join(f'{k}={n}' for k, n in sorted(untranscribed.items())) or 'none'}; "
+          f"callcoach_untranscribed_utterances_total {untranscribed_metric:.0f})")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -261,7 +276,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--minutes", type=float, default=10.0, help="how long the clients keep starting calls")
     p.add_argument("--sample-s", type=float, default=10.0, help="RSS sampling interval")
     p.add_argument("--keep", type=Path, help="copy the server log here")
+    p.add_argument("--trace-memory", type=Path, metavar="FILE",
+                   help="diagnosis only: the server writes RSS, Python heap (tracemalloc), malloc arenas and live "
+                        "call objects to FILE as JSON lines (scripts/soak_memtrace; slows the server)")
     args = p.parse_args(argv)
+    if args.trace_memory:
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, (str(MEMTRACE), os.environ.get("PYTHONPATH"))))
+        os.environ["CALLCOACH_SOAK_MEMTRACE"] = str(args.trace_memory.resolve())
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         calls = []

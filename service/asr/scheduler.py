@@ -7,8 +7,19 @@ one model. Under load the queue protects what matters: a final transcript
 outranks any partial, a newer partial of an utterance replaces the queued
 older one, a final makes its utterance's queued (and in-flight) partials moot,
 partials that waited too long are dropped as stale, and when the queue is full
-partials go first. A final is never dropped silently: ``submit`` returns False
-and the refusal is counted.
+partials go first.
+
+Overload policy (more speech arriving than the workers can decode): a final
+that waited longer than ``final_max_wait_s`` when a worker picks it is shed,
+not decoded. Its words would reach the rules too late to coach anyone, and
+decoding it would make every later utterance later still; shedding keeps the
+transcripts that are decoded timely (the oldest waits at most that long) and
+frees the worker for them. Timing nudges never wait for decoding, so they are
+unaffected. A final is never lost silently: a shed one still reaches
+``on_done``, with an empty text and ``rejected`` starting with :data:`SHED`
+(so the call stops waiting for it and can list it in its report), a refused
+one (queue full, or closed) makes ``submit`` return False, and both are
+counted (``shed_finals``, ``rejected_finals``).
 """
 
 from __future__ import annotations
@@ -26,10 +37,14 @@ from ..core.events import Speaker
 from .settings import AsrSettings
 from .transcriber import Transcriber, TranscriptionResult
 
-__all__ = ["DecodeJob", "DecodeScheduler", "OnDone"]
+__all__ = ["QUEUE_FULL", "SHED", "DecodeJob", "DecodeScheduler", "OnDone"]
 
 log = logging.getLogger(__name__)
 ERROR = "error"
+# Why a final was not transcribed under overload (module docstring): shed after waiting (also the
+# prefix of its ``TranscriptionResult.rejected``), or refused by ``submit`` (queue full, or closing).
+SHED = "shed"
+QUEUE_FULL = "queue_full"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +102,7 @@ class DecodeScheduler:
         self._closing = False
         self._counts = dict.fromkeys(
             ("submitted_finals", "submitted_partials", "decoded_finals", "decoded_partials",
-             "dropped_partials", "rejected_finals", "errors", "queue_depth_max"), 0)
+             "dropped_partials", "rejected_finals", "shed_finals", "errors", "queue_depth_max"), 0)
         window = self._settings.metrics_window
         self._decode_s: deque[float] = deque(maxlen=window)
         self._final_latency_s: deque[float] = deque(maxlen=window)
@@ -164,23 +179,52 @@ class DecodeScheduler:
                 self._cond.wait()
 
     def _work(self) -> None:
-        while (entry := self._next()) is not None:
-            job = entry.job
-            picked = self._clock()
-            try:
-                result = self._transcriber.transcribe(job.audio, language=job.language, partial=job.partial)
-            except Exception as exc:  # a bad job must not kill the worker shared by every call
-                log.exception("decode failed for call %s utterance %s", job.call_id, job.utterance_id)
-                result = TranscriptionResult("", job.language or "", rejected=f"{ERROR}: {exc}")
+        while self._serve_one():
+            pass
+
+    def _serve_one(self) -> bool:
+        """Decode (or shed) the next job; False once closing and drained.
+
+        One job per call, so that nothing of it (its audio, its call's
+        callback and through it the whole call) stays referenced while the
+        worker waits for the next one.
+        """
+        entry = self._next()
+        if entry is None:
+            return False
+        job = entry.job
+        picked = self._clock()
+        waited = picked - entry.submitted
+        if self._sheds(job, waited):
+            log.warning("call %s: utterance %d (%s %.1f-%.1f s) shed, not transcribed: waited %.1f s for a decode",
+                        job.call_id, job.utterance_id, job.speaker, job.start, job.end, waited)
             with self._cond:
-                superseded = job.partial and self._in_flight_partials.pop(job.key, False)
-                self._record(entry, picked, result, superseded)
-            if superseded:
-                continue
-            try:
-                entry.on_done(job, result)
-            except Exception:
-                log.exception("on_done failed for call %s utterance %s", job.call_id, job.utterance_id)
+                self._counts["shed_finals"] += 1
+            self._deliver(entry, TranscriptionResult("", job.language or "", rejected=f"{SHED}: waited {waited:.1f} s"))
+            return True
+        try:
+            result = self._transcriber.transcribe(job.audio, language=job.language, partial=job.partial)
+        except Exception as exc:  # a bad job must not kill the worker shared by every call
+            log.exception("decode failed for call %s utterance %s", job.call_id, job.utterance_id)
+            result = TranscriptionResult("", job.language or "", rejected=f"{ERROR}: {exc}")
+        with self._cond:
+            superseded = job.partial and self._in_flight_partials.pop(job.key, False)
+            self._record(entry, picked, result, superseded)
+        if not superseded:
+            self._deliver(entry, result)
+        return True
+
+    def _sheds(self, job: DecodeJob, waited: float) -> bool:
+        """The overload policy: a final that waited over ``final_max_wait_s`` (0: never) is not decoded."""
+        limit = self._settings.final_max_wait_s
+        return not job.partial and limit > 0 and waited > limit
+
+    @staticmethod
+    def _deliver(entry: _Entry, result: TranscriptionResult) -> None:
+        try:
+            entry.on_done(entry.job, result)
+        except Exception:
+            log.exception("on_done failed for call %s utterance %s", entry.job.call_id, entry.job.utterance_id)
 
     def _record(self, entry: _Entry, picked: float, result: TranscriptionResult, superseded: bool) -> None:
         done = self._clock()
@@ -202,7 +246,9 @@ class DecodeScheduler:
         """Counters and latency percentiles (seconds) for /metrics and benchmarks.
 
         ``decoded`` = finals + partials decoded; ``final_latency`` is submit to
-        result of finals (queue wait included), ``decode_latency`` the decode alone.
+        result of decoded finals (queue wait included), ``decode_latency`` the
+        decode alone; ``shed_finals`` and ``rejected_finals`` are the finals not
+        transcribed (overload policy, module docstring).
         """
         with self._cond:
             out: dict[str, float] = dict(self._counts)

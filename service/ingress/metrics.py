@@ -7,15 +7,20 @@ the call code counts by name (``inc("callcoach_errors_total", endpoint=...)``)
 without importing the library, and each server gets a registry of its own, so
 several servers in one process (the tests) never share or collide on series.
 Label names are declared with the metric, as Prometheus wants: an ``inc`` with
-other labels is a programming error and raises.
+other labels is a programming error and raises. A count another object keeps
+(the decode scheduler's shed finals) is exposed as a counter read at every
+render (:meth:`Metrics.counter_from`) rather than copied into one, so the two
+can never disagree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, disable_created_metrics, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
+from prometheus_client.metrics_core import CounterMetricFamily
+from prometheus_client.registry import Collector
 
 __all__ = ["CONTENT_TYPE", "Metrics"]
 
@@ -46,6 +51,14 @@ class Metrics:
             gauge.set_function(reader)
         self._metrics[name] = gauge
 
+    def counter_from(self, name: str, help: str, reader: Callable[[], Mapping[tuple[str, ...], float]],
+                     labels: Sequence[str] = ()) -> None:
+        """Declare a counter whose values another object keeps: ``reader()`` maps label values to counts.
+
+        The counts must only grow (a Prometheus counter); :meth:`inc` does not apply to it.
+        """
+        self._registry.register(_ReadCounter(name, help, reader, labels))
+
     def inc(self, name: str, amount: float = 1.0, **labels: str) -> None:
         self._series(name, labels).inc(amount)
 
@@ -58,3 +71,21 @@ class Metrics:
 
     def render(self) -> str:
         return generate_latest(self._registry).decode("utf-8")
+
+
+class _ReadCounter(Collector):
+    """A counter family read from ``reader`` at every render (see :meth:`Metrics.counter_from`)."""
+
+    def __init__(self, name: str, help: str, reader: Callable[[], Mapping[tuple[str, ...], float]],
+                 labels: Sequence[str]) -> None:
+        self._name, self._help, self._reader, self._labels = name, help, reader, list(labels)
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily(self._name, self._help, labels=self._labels)
+        for values, count in self._reader().items():
+            family.add_metric(list(values), count)
+        yield family
+
+    def describe(self) -> list[CounterMetricFamily]:
+        """The family without reading: registering must not call ``reader`` (it may not be ready yet)."""
+        return [CounterMetricFamily(self._name, self._help, labels=self._labels)]

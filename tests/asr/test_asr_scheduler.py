@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
+import weakref
 
 import numpy as np
 import pytest
 
 from service.asr import DecodeJob, DecodeScheduler, FakeTranscriber, TranscriptionResult
+from service.asr.scheduler import SHED
 
 
 class GatedTranscriber:
@@ -61,7 +64,7 @@ class Clock:
 @pytest.fixture
 def small(settings):
     return dataclasses.replace(settings, scheduler=dataclasses.replace(
-        settings.scheduler, workers=1, max_queue=3, partial_max_age_s=5.0))
+        settings.scheduler, workers=1, max_queue=3, partial_max_age_s=5.0, final_max_wait_s=10.0))
 
 
 def busy_scheduler(small, clock=None):
@@ -181,3 +184,65 @@ def test_many_calls_on_several_workers_with_the_fake(settings):
     metrics = scheduler.metrics()
     assert metrics["decoded"] == 50 and metrics["queue_depth"] == 0
     assert metrics["final_latency_p95_s"] >= metrics["final_latency_p50_s"] >= 0
+
+
+def test_overload_sheds_finals_that_waited_too_long_and_says_so(small):
+    clock = Clock()
+    engine, scheduler, out = busy_scheduler(small, clock)
+    scheduler.submit(job("old", 1), out)
+    scheduler.submit(job("old", 2, partial=True), out)
+    clock.now = 10.5  # "old 1" has now waited over final_max_wait_s (10 s); the hold decode is still running
+    scheduler.submit(job("new", 3), out)
+    assert scheduler.metrics()["oldest_final_wait_s"] == 10.5  # what /readyz reads: saturated before the shed
+    drain(engine, scheduler, 2)
+    assert engine.order == [("hold", 0, False), ("new", 3, False)]  # the stale partial is dropped as before
+    shed = {j.utterance_id: r for j, r in out.results if r.rejected}
+    assert list(shed) == [1] and shed[1].text == "" and shed[1].rejected == f"{SHED}: waited 10.5 s"
+    assert [r.text for j, r in out.results if not r.rejected] == ["hold-0", "new-3"]
+    metrics = scheduler.metrics()
+    assert metrics["shed_finals"] == 1 and metrics["decoded_finals"] == 2 and metrics["rejected_finals"] == 0
+
+
+def test_a_final_exactly_at_the_limit_is_still_decoded(small):
+    clock = Clock()
+    engine, scheduler, out = busy_scheduler(small, clock)
+    scheduler.submit(job("edge", 1), out)
+    clock.now = 10.0
+    drain(engine, scheduler, 2)
+    assert [r.text for _, r in out.results] == ["hold-0", "edge-1"]
+    assert scheduler.metrics()["shed_finals"] == 0
+
+
+def test_zero_limit_never_sheds(small):
+    clock = Clock()
+    never = dataclasses.replace(small, scheduler=dataclasses.replace(small.scheduler, final_max_wait_s=0.0))
+    engine, scheduler, out = busy_scheduler(never, clock)
+    scheduler.submit(job("late", 1), out)
+    clock.now = 1000.0
+    drain(engine, scheduler, 2)
+    assert [r.text for _, r in out.results] == ["hold-0", "late-1"]
+    assert scheduler.metrics()["shed_finals"] == 0
+
+
+def test_an_idle_worker_keeps_no_reference_to_its_last_job(settings):
+    """A job's callback reaches its whole call: an idle worker holding it would keep an ended call alive."""
+
+    class Callback:
+        def __init__(self):
+            self.done = threading.Event()
+
+        def __call__(self, job, result):
+            self.done.set()
+
+    scheduler = DecodeScheduler(FakeTranscriber(settings), settings)
+    callback = Callback()
+    assert scheduler.submit(DecodeJob("c", 1, "agent", 0.0, 1.0, np.zeros(1600, np.float32)), callback)
+    assert callback.done.wait(30)
+    alive = weakref.ref(callback)
+    del callback
+    deadline = time.monotonic() + 30  # the worker returns from the callback, then waits for the next job
+    while alive() is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    freed = alive() is None
+    scheduler.close()
+    assert freed
