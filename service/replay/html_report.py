@@ -8,6 +8,13 @@ coaching principle they stand for, so feedback to the agent speaks of
 principles, not rule identifiers. Labels, principles and where each kind's
 severity is configured come from the kind catalogue (``service.coaching.kinds``).
 
+What the report says about how the call was heard is shown where a reader
+looks first (wording in :mod:`.findings`): where the language came from and
+the channel check in the header, warnings (a silent leg, utterances the live
+decoder skipped) above the timeline, and each raised-voice verdict as a marker
+on the customer's lane and a row of the transcript. A report without these
+fields renders as it did before they existed.
+
 Markers carry stable ``data-kind`` / ``data-t`` attributes and the timeline a
 ``data-testid``: external tools and the browser test rely on them.
 """
@@ -16,6 +23,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +31,8 @@ from typing import Any
 from ..coaching import kinds as catalogue
 from ..config import check_value, defaults_dir, non_negative, positive, require, typed
 from ..call import write_atomic
+from .findings import (DISTRESS_LABEL, channels_fact, distress_events, language_fact, language_votes,
+                       report_warnings, untranscribed_reason)
 from .html_page import METRICS, attrs, esc, format_metric, format_seconds, render_page
 
 __all__ = [
@@ -163,6 +173,7 @@ border:2px solid #fff;cursor:pointer;padding:0;z-index:4;box-shadow:0 0 0 1px rg
 .marker.nudge{background:var(--warn)}.marker.nudge[data-severity=alert]{background:var(--alert)}
 .marker.nudge[data-severity=info]{background:var(--info)}
 .marker.kudos{background:var(--kudos);border-radius:3px;transform:rotate(45deg)}
+.marker.distress{background:var(--distress);border-radius:3px}
 .marker[aria-pressed=true]{box-shadow:0 0 0 3px #e0a800}
 .axis{position:relative;height:1.2rem;font-size:.75rem;color:var(--muted);border-top:1px solid var(--line)}
 .tick{position:absolute;top:0;transform:translateX(-50%)}
@@ -178,6 +189,11 @@ grid-template-columns:4.5rem 9rem 1fr;gap:.6rem}
 .inline-nudge{background:#fff4e5}.inline-nudge .who{color:var(--warn);font-weight:600}
 .inline-kudos{background:#eaf7ee}.inline-kudos .who{color:var(--kudos);font-weight:600}
 .inline-nudge q,.inline-kudos q{color:var(--muted)}
+.inline-distress{background:#f5eefa}.inline-distress .who{color:var(--distress);font-weight:600}
+.transcript .untranscribed{color:var(--muted);font-style:italic}
+.warnings{border-left:4px solid var(--alert);background:#fdeeed;padding:.2rem 1rem .6rem;margin-top:1rem}
+.warnings h2{margin-top:.6rem}.warnings ul{margin:.2rem 0;padding-left:1.2rem}
+:root{--distress:#7b3fa0}
 table[data-testid=metrics]{max-width:32rem}
 pre{background:#fff;border:1px solid var(--line);padding:.6rem;overflow:auto;font-size:.8rem}
 """
@@ -227,6 +243,10 @@ def _spans(report: dict, party: str) -> list[Span]:
     return sorted((float(a), float(b)) for a, b in report.get("speech", {}).get(party, []))
 
 
+def _who(speaker: str) -> str:
+    return _SPEAKER_LABELS.get(speaker, speaker)
+
+
 def _span_text(start: float, end: float) -> str:
     return f"{format_seconds(start)} \u2013 {format_seconds(end)}"
 
@@ -245,12 +265,18 @@ def _marker(event: dict, cls: str, scale: _Scale, label: str, level: int) -> str
             + "></button>")
 
 
-def _marker_row(events: list[dict], cls: str, scale: _Scale, name: str, settings: ReportSettings) -> str:
+def _stacked_markers(events: list[dict], cls: str, scale: _Scale, label: Callable[[dict], str],
+                     settings: ReportSettings) -> tuple[str, float]:
+    """Markers for ``events``, those close in time stacked, and the height (rem) of the row that holds them."""
     events = sorted(events, key=lambda e: float(e["t"]))
     levels = _stack_levels([float(e["t"]) for e in events], settings.timeline_marker_stack_s)
+    markers = "".join(_marker(e, cls, scale, label(e), level) for e, level in zip(events, levels))
+    return markers, _ROW_REM + max(levels, default=0) * _STACK_REM
+
+
+def _marker_row(events: list[dict], cls: str, scale: _Scale, name: str, settings: ReportSettings) -> str:
     prefix = "Kudos: " if cls == "kudos" else ""
-    markers = "".join(_marker(e, cls, scale, prefix + kind_label(e["kind"]), level) for e, level in zip(events, levels))
-    height = _ROW_REM + max(levels, default=0) * _STACK_REM
+    markers, height = _stacked_markers(events, cls, scale, lambda e: prefix + kind_label(e["kind"]), settings)
     return (f'<div class="row markers" style="height:{height:g}rem" aria-label="{name}">'
             f'<span class="name">{name}</span>{markers}</div>')
 
@@ -260,15 +286,21 @@ def _boxes(spans: list[Span], cls: str, scale: _Scale, what: str) -> str:
                                                  title=f"{what} {_span_text(a, b)}") + "></div>" for a, b in spans)
 
 
-def _lane(party: str, spans: list[Span], scale: _Scale) -> str:
+def _lane(party: str, spans: list[Span], scale: _Scale, distress: list[dict], settings: ReportSettings) -> str:
+    """A party's speech and the raised-voice markers on it (the lane is then a group, so they stay reachable buttons)."""
     name = _SPEAKER_LABELS[party]
-    return (f'<div class="row lane"{attrs(data_party=party, role="img", aria_label=f"{name} speech: {len(spans)} segments")}>'
-            f'<span class="name" aria-hidden="true">{name}</span>{_boxes(spans, "seg", scale, "speech")}</div>')
+    label, role, markers, height = f"{name} speech: {len(spans)} segments", "img", "", None
+    if distress:
+        markers, rem = _stacked_markers(distress, "distress", scale, lambda e: DISTRESS_LABEL, settings)
+        label, role, height = f"{label}; {len(distress)} raised voice", "group", f"height:{rem:g}rem"
+    return (f'<div class="row lane"{attrs(data_party=party, role=role, aria_label=label, style=height)}>'
+            f'<span class="name" aria-hidden="true">{name}</span>{_boxes(spans, "seg", scale, "speech")}{markers}</div>')
 
 
 def _timeline(report: dict, settings: ReportSettings) -> str:
     agent, customer = _spans(report, "agent"), _spans(report, "customer")
-    events = [float(e["t"]) for e in report["nudges"] + report["kudos"]]
+    distress = distress_events(report)
+    events = [float(e["t"]) for e in report["nudges"] + report["kudos"] + distress]
     duration = max([float(report["duration"]), 1e-3, *events, *(b for _, b in agent + customer)])
     scale = _Scale(duration)
     threshold = settings.silence_min_s or float(report["settings"]["dynamics"]["dead_air_s"])
@@ -276,14 +308,17 @@ def _timeline(report: dict, settings: ReportSettings) -> str:
     step = _tick_step(duration, settings)
     ticks = "".join(f'<span class="tick" style="{scale.left(k * step)}">{esc(format_seconds(k * step))}</span>'
                     for k in range(int(duration // step) + 1))
-    lanes = "".join(_lane(party, spans, scale) for party, spans in (("agent", agent), ("customer", customer)))
+    lanes = "".join(_lane(party, spans, scale, [d for d in distress if d["speaker"] == party], settings)
+                    for party, spans in (("agent", agent), ("customer", customer)))
+    raised = ('<span><i style="background:var(--distress)"></i>Raised voice (against their own calm voice)</span>'
+              if distress else "")
     width = f"min-width:{duration * settings.timeline_min_px_per_s:.0f}px"
     return f"""<section aria-labelledby="h-timeline">
 <h2 id="h-timeline">Timeline</h2>
 <div class="legend" aria-hidden="true"><span><i style="background:var(--agent)"></i>Agent speech</span>
 <span><i style="background:var(--customer)"></i>Customer speech</span><span><i style="background:var(--overlap)"></i>Overlap</span>
 <span><i style="background:var(--silence)"></i>Silence \u2265 {esc(f"{threshold:g}")} s</span>
-<span><i style="background:var(--warn);border-radius:50%"></i>Nudge</span><span><i style="background:var(--kudos)"></i>Kudos</span></div>
+<span><i style="background:var(--warn);border-radius:50%"></i>Nudge</span><span><i style="background:var(--kudos)"></i>Kudos</span>{raised}</div>
 <div class="timeline" data-testid="timeline" role="group" aria-label="Call timeline; select a marker to see its evidence"{attrs(data_duration=duration)}>
 <div class="track" style="{width}">
 {_marker_row(report["nudges"], "nudge", scale, "Nudges", settings)}
@@ -308,6 +343,17 @@ def _inline(event: dict, cls: str, label: str, lang: str) -> str:
             f'<span><span lang="{esc(lang)}">{esc(message)}</span>{quote}</span></li>')
 
 
+def _untranscribed_row(skipped: dict) -> str:
+    """Where the transcript has no words because the live decoder skipped the utterance."""
+    speaker = skipped["speaker"]
+    return (f'<li class="untranscribed {esc(speaker)}"'
+            f'{attrs(data_start=skipped["start"], data_end=skipped["end"], data_reason=skipped["reason"])}>'
+            f'<time>{esc(format_seconds(skipped["start"]))}</time>'
+            f'<span class="who">{esc(_who(speaker))}</span>'
+            f'<span>Not transcribed live ({esc(_span_text(skipped["start"], skipped["end"]))}: '
+            f'{esc(untranscribed_reason(skipped["reason"]))})</span></li>')
+
+
 def _transcript(report: dict) -> str:
     display = report.get("settings", {}).get("display_language", "")
     rows: list[tuple[float, int, str]] = []
@@ -316,12 +362,15 @@ def _transcript(report: dict) -> str:
         rows.append((float(seg["start"]), 0, (
                      f'<li class="turn {esc(speaker)}"{attrs(data_start=seg["start"], data_end=seg["end"])}>'
                      f'<time>{esc(format_seconds(seg["start"]))}</time>'
-                     f'<span class="who">{esc(_SPEAKER_LABELS.get(speaker, speaker))}</span>'
+                     f'<span class="who">{esc(_who(speaker))}</span>'
                      f'<span lang="{esc(seg.get("language") or report["language"])}">{esc(seg["text"])}</span></li>')))
     rows += [(float(n["t"]), 1, _inline(n, "inline-nudge", "Nudge: " + kind_label(n["kind"]), display))
              for n in report["nudges"]]
     rows += [(float(k["t"]), 1, _inline(k, "inline-kudos", "Kudos: " + kind_label(k["kind"]), display))
              for k in report["kudos"]]
+    rows += [(float(d["t"]), 1, _inline(d, "inline-distress", f"{_who(d['speaker'])}: raised voice", _LANGUAGE))
+             for d in distress_events(report)]
+    rows += [(float(u["start"]), 0, _untranscribed_row(u)) for u in report.get("untranscribed") or []]
     items = "\n".join(html for _, _, html in sorted(rows, key=lambda r: (r[0], r[1])))
     empty = "" if report["transcript"] else "<p>No transcript (transcription was off or nothing was said).</p>"
     return (f'<section aria-labelledby="h-transcript"><h2 id="h-transcript">Transcript</h2>{empty}'
@@ -395,19 +444,41 @@ def _scorecard(report: dict) -> str:
 
 
 def _header(report: dict) -> str:
-    facts = [("Agent", report.get("agent_id") or "unknown"), ("Source", report["source"]),
-             ("Duration", format_seconds(report["duration"])), ("Language", report["language"] or "unknown"),
-             ("Nudges", len(report["nudges"])), ("Kudos", len(report["kudos"]))]
-    facts += [(str(k), v) for k, v in sorted((report.get("metadata") or {}).items())]
-    meta = "".join(f"<span>{esc(k)}: {esc(v)}</span>" for k, v in facts)
+    channels = channels_fact(report)
+    facts: list[tuple[str, object, str | None]] = [
+        ("Agent", report.get("agent_id") or "unknown", None), ("Source", report["source"], None),
+        ("Duration", format_seconds(report["duration"]), None),
+        ("Language", language_fact(report), language_votes(report)),
+        *([("Channels", channels, None)] if channels else []),
+        ("Nudges", len(report["nudges"]), None), ("Kudos", len(report["kudos"]), None)]
+    facts += [(str(k), v, None) for k, v in sorted((report.get("metadata") or {}).items())]
+    meta = "".join(f"<span{attrs(title=tip)}>{esc(k)}: {esc(v)}</span>" for k, v, tip in facts)
     return f'<header><h1>Call {esc(report["call_id"])}</h1><p class="meta">{meta}</p></header>'
+
+
+def _warnings(report: dict) -> str:
+    """What to know before trusting the rest of the page; nothing when the report has no warnings."""
+    items = []
+    for w in report_warnings(report):
+        listed = ""
+        if w.kind == "untranscribed":
+            listed = "".join(f'<li{attrs(data_start=u["start"], data_end=u["end"], data_reason=u["reason"])}>'
+                             f'{esc(_who(u["speaker"]))} {esc(_span_text(u["start"], u["end"]))}: '
+                             f'{esc(untranscribed_reason(u["reason"]))}</li>' for u in report["untranscribed"])
+            listed = f'<ul data-testid="untranscribed">{listed}</ul>'
+        items.append(f'<li{attrs(data_kind=w.kind, data_party=w.party)}><strong>{esc(w.title)}</strong>. '
+                     f'{esc(w.text)}{listed}</li>')
+    if not items:
+        return ""
+    return (f'<section class="warnings" aria-labelledby="h-warnings" data-testid="warnings">'
+            f'<h2 id="h-warnings">Warnings</h2><ul>{"".join(items)}</ul></section>\n')
 
 
 def render_html_report(report: dict, settings: ReportSettings | None = None) -> str:
     """The complete, self-contained HTML page for one ``callcoach.report/1`` dict."""
     settings = settings or ReportSettings.shipped()
     echo = esc(json.dumps(report.get("settings", {}), indent=2, ensure_ascii=False))
-    body = (f"{_header(report)}\n<main>\n{_timeline(report, settings)}\n"
+    body = (f"{_header(report)}\n<main>\n{_warnings(report)}{_timeline(report, settings)}\n"
             f"{_scorecard(report)}\n{_metrics(report)}\n{_transcript(report)}\n"
             f'<details><summary>Settings this report was made with</summary><pre>{echo}</pre></details>\n</main>')
     return render_page(f"callcoach report: {report['call_id']}", body, css=_CSS, script=_SCRIPT)

@@ -5,6 +5,9 @@ import takes every row of a CSV as the same kind of record, so total rows
 inside ``summary.csv`` would be counted as calls (and their empty call ids
 would break a key). ``summary.csv`` gets a ``team`` column instead, added
 after every existing column so readers by position still find theirs.
+For the same reason the columns that flag calls to read with care
+(``untranscribed``, ``voice_distress``, ``warnings``; see :mod:`.findings`)
+come after ``team``.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import csv
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from .findings import warning_tags
 from .totals import call_team, kind_counts, totals_by
 
 __all__ = ["TEAMS_FILE", "write_summary"]
@@ -34,12 +38,14 @@ def write_summary(reports: list[dict], path: Path, teams: Mapping[str, Iterable[
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["call_id", "agent_id", "source", "duration", "language", *_METRICS,
-                         "nudges", "kudos", *(f"nudges_{k}" for k in kinds), "team"])
+                         "nudges", "kudos", *(f"nudges_{k}" for k in kinds), "team",
+                         "untranscribed", "voice_distress", "warnings"])
         for r in reports:
             counts = kind_counts(r["nudges"])
             writer.writerow([r["call_id"], r.get("agent_id", ""), r["source"], r["duration"], r["language"],
                              *(r["metrics"][m] for m in _METRICS), len(r["nudges"]), len(r["kudos"]),
-                             *(counts.get(k, 0) for k in kinds), call_team(r, teams)])
+                             *(counts.get(k, 0) for k in kinds), call_team(r, teams),
+                             len(r.get("untranscribed") or []), len(r.get("voice_distress") or []), warning_tags(r)])
     _write_teams(reports, path.with_name(TEAMS_FILE), kinds, teams)
     return path
 

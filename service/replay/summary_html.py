@@ -4,7 +4,9 @@ Why these tables: a QA lead asks "which calls need a listen" (per call, linked
 to each ``<stem>.html``), "who needs coaching on what" (per agent), "which team
 needs its lead's attention" (per team, shown when any call has a team: see
 :func:`.totals.call_team`) and "which habits are common across the floor" (per
-kind). Every column sorts on a click,
+kind). When any call has them, the calls table adds the customer's raised-voice
+verdicts and the warnings that say a report must be read with care (a silent
+leg, speech the live decoder skipped; :mod:`.findings`). Every column sorts on a click,
 in the page itself, so the file works offline like the per-call reports.
 Each call links to its page by the output name ``coach replay`` gave it
 (``a/call1`` for ``a/call1.html``; by default the stem of its source).
@@ -20,6 +22,7 @@ from urllib.parse import quote
 
 from ..call import write_atomic
 from .html_page import attrs, esc, format_metric, format_seconds, render_page
+from .findings import report_warnings
 from .html_report import kind_label, principle_of
 from .totals import Totals, call_team, kind_counts, totals_by
 
@@ -110,24 +113,31 @@ def _names(reports: list[dict], names: Sequence[str] | None) -> Sequence[str]:
 
 
 def _calls_table(reports: list[dict], names: Sequence[str], kinds: list[str], teams: list[str] | None) -> str:
-    """``teams``: each call's team, for a Team column (None: no call has a team, no column)."""
+    """``teams``: each call's team, for a Team column (None: no call has a team, no column).
+
+    The Raised voice and Warnings columns appear only when some call has either.
+    """
+    flagged = any(r.get("voice_distress") or report_warnings(r) for r in reports)
     columns = [_Column("call", "Call"), _Column("agent", "Agent"), *([_Column("team", "Team")] if teams else []),
                _Column("duration", "Duration", True),
                _Column("language", "Language"), _Column("nudges", "Nudges", True), _Column("kudos", "Kudos", True),
                _Column("talk_ratio", "Agent talk", True), _Column("interruptions", "Interruptions", True),
                _Column("dead_air", "Dead air", True),
+               *([_Column("raised_voice", "Raised voice", True), _Column("warnings", "Warnings")] if flagged else []),
                *(_Column(f"kind_{k}", kind_label(k), True, "Nudges per kind") for k in kinds)]
     rows = []
     for i, (r, name) in enumerate(zip(reports, names, strict=True)):
         m, counts = r["metrics"], kind_counts(r["nudges"])
         link = f'<a href="{esc(quote(name) + ".html")}">{esc(r["call_id"])}</a>'
         team = [(teams[i] or NO_TEAM, esc(teams[i] or NO_TEAM))] if teams else []
+        warned = "; ".join(w.title for w in report_warnings(r))
+        flags = [_num(len(r.get("voice_distress") or [])), (warned, esc(warned))] if flagged else []
         rows.append([(r["call_id"], link), (r.get("agent_id") or UNKNOWN_AGENT, esc(r.get("agent_id") or UNKNOWN_AGENT)),
                      *team, _num(r["duration"], format_seconds(r["duration"])), (r["language"], esc(r["language"])),
                      _num(len(r["nudges"])), _num(len(r["kudos"])),
                      _num(m["talk_ratio_agent"], format_metric("talk_ratio_agent", m["talk_ratio_agent"])),
                      _num(m["interruptions_by_agent"]), _num(m["dead_air_s"], format_metric("dead_air_s", m["dead_air_s"])),
-                     *(_num(counts.get(k, 0)) for k in kinds)])
+                     *flags, *(_num(counts.get(k, 0)) for k in kinds)])
     return _table("calls", "One row per call; the call links to its report", columns, rows)
 
 

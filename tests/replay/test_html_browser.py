@@ -19,6 +19,8 @@ from service.replay.recording import replay_recording
 from service.replay.summary_html import write_summary_html
 from service.replay.transcript import replay_transcript
 
+from .findings_calls import raised_voice_report
+
 HERE = Path(__file__).resolve().parent
 ARTIFACTS = HERE.parent / "artifacts"
 HOSTILE = "<img src=x onerror=alert(1)><script>alert(2)</script>"
@@ -89,3 +91,14 @@ def test_summary_sorts_on_a_header_click(pages):
     assert seen["sort_state"] == "ascending"
     assert sorted(seen["links"]) == ["complaint.html", "interruption_and_dead_air.html"]
     assert seen["agents"] == ["a1", "a7"]
+
+
+def test_a_raised_voice_marker_shows_its_evidence_and_the_skipped_speech_is_in_the_transcript(timing_config, tmp_path):
+    report = raised_voice_report(timing_config, tmp_path)
+    [verdict] = report["voice_distress"]
+    seen = render("report", write_html_report(report, tmp_path, "raised_voice"), "voice_distress")
+    assert seen["marker_times"] == [verdict["t"]] and seen["nudges"] == {} and seen["kudos"] == {}
+    assert seen["evidence"]["title"] == f"Raised voice at {format_seconds(verdict['t'])}"
+    assert seen["evidence"]["span"] == f"Evidence: {format_seconds(verdict['start'])} \u2013 {format_seconds(verdict['end'])}"
+    assert seen["evidence"]["pressed"] == "true" and seen["evidence"]["highlight_visible"]
+    assert seen["transcript_rows"] == len(report["transcript"]) + len(report["untranscribed"]) + 1

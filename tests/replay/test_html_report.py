@@ -12,10 +12,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from service.coaching.kinds import configured_severity, label
+from service.replay.findings import distress_events
 from service.replay.html_page import METRICS, format_seconds
 from service.replay.html_report import PRINCIPLES, ReportSettings, render_html_report, scorecard_rows, write_html_report
 from service.replay.recording import replay_recording
 from service.replay.transcript import replay_transcript
+
+from .findings_calls import raised_voice_report, silent_leg_report
 
 TOLERANCE_S = 0.1  # VAD edges vs. the synthesizer's labels: a few 30 ms frames
 HOSTILE = '<script>alert("x")</script> "><img src=x onerror=alert(1)> & café'
@@ -39,6 +42,20 @@ def text_report(timing_config):
 @pytest.fixture(scope="module")
 def audio_report(calls, timing_config):
     return replay_recording(calls["interruption_and_dead_air"][0], timing_config)
+
+
+@pytest.fixture(scope="module")
+def raised_report(timing_config, tmp_path_factory):
+    return raised_voice_report(timing_config, tmp_path_factory.mktemp("raised"))
+
+
+@pytest.fixture(scope="module")
+def silent_report(timing_config, tmp_path_factory):
+    return silent_leg_report(timing_config, tmp_path_factory.mktemp("silent"))
+
+
+# The report fields added since the page was first made (docs/contracts.md, additive).
+FINDINGS = ("language_source", "language_detection", "channels", "warnings", "untranscribed", "voice_distress")
 
 
 def timeline(report, **kw):
@@ -201,3 +218,91 @@ def test_any_text_round_trips(text_report, text):
     turns = doc.one("ol", data_testid="transcript").select("li", class_="turn")
     assert [t.select("span")[-1].text() for t in turns] == [text] * len(transcript)
     assert format_seconds(text_report["duration"]) in doc.one("header").text()
+
+
+def header_facts(page):
+    return {span.text().split(": ", 1)[0]: span for span in page.one("header").select("span")}
+
+
+@pytest.mark.parametrize(("source", "shown"), [
+    ("configured", "Language: en (configured)"),
+    ("telephony", "Language: en (from telephony)"),
+    ("detected", "Language: en (detected; switched from lv at 0:30.0; fixed at 0:33.6)"),
+])
+def test_the_header_says_where_the_language_came_from(raised_report, source, shown):
+    fact = header_facts(parse(render_html_report(dict(raised_report, language_source=source))))["Language"]
+    assert fact.text() == shown
+    assert fact.attrs["title"] == "Detection votes: en 9, lv 2"
+
+
+def test_the_header_gives_the_channel_check(raised_report, silent_report, text_report):
+    facts = header_facts(parse(render_html_report(raised_report)))
+    assert facts["Channels"].text() == "Channels: two parties (never both heard at once, so not compared)"
+    assert raised_report["channels"]["similarity"] is None
+    assert header_facts(parse(render_html_report(silent_report)))["Channels"].text() == \
+        "Channels: customer silent throughout"
+    assert "Channels" not in header_facts(parse(render_html_report(text_report)))  # a transcript has no channels
+
+
+def test_a_silent_leg_is_a_warning_above_the_timeline(silent_report):
+    doc = parse(render_html_report(silent_report))
+    sections = [s.attrs.get("data-testid") or s.attrs["aria-labelledby"] for s in doc.one("main").select("section")]
+    assert sections[:2] == ["warnings", "h-timeline"]
+    [item] = doc.one(data_testid="warnings").select("li")
+    assert (item.attrs["data-kind"], item.attrs["data-party"]) == ("silent_channel", "customer")
+    assert item.one("strong").text() == "Silent channel: customer"
+    [warning] = silent_report["warnings"]
+    assert warning["message"][1:] in item.text()
+    assert doc.one(class_="lane", data_party="customer").select(class_="seg") == []
+
+
+def test_untranscribed_speech_is_counted_listed_and_placed_in_the_transcript(raised_report):
+    skipped = raised_report["untranscribed"]
+    doc = parse(render_html_report(raised_report))
+    item = doc.one(data_testid="warnings").one("li", data_kind="untranscribed")
+    seconds = sum(u["end"] - u["start"] for u in skipped)
+    assert f"{len(skipped)} utterances ({seconds:.1f} s) were not transcribed live: decoder overloaded" in item.text()
+    listed = item.one("ul", data_testid="untranscribed").select("li")
+    assert [(float(li.attrs["data-start"]), float(li.attrs["data-end"]), li.attrs["data-reason"]) for li in listed] \
+        == [(u["start"], u["end"], u["reason"]) for u in skipped]
+    assert all(format_seconds(u["start"]) in li.text() for u, li in zip(skipped, listed))
+    rows = doc.one("ol", data_testid="transcript").select("li")
+    placed = [li for li in rows if "untranscribed" in li.attrs["class"].split()]
+    assert [float(li.attrs["data-start"]) for li in placed] == [u["start"] for u in skipped]
+    times = [float(li.attrs.get("data-t", li.attrs.get("data-start"))) for li in rows]
+    assert times == sorted(times)
+
+
+def test_raised_voice_is_a_marker_on_the_customers_lane_with_its_evidence(raised_report):
+    [verdict] = raised_report["voice_distress"]
+    doc = parse(render_html_report(raised_report))
+    root = doc.one(data_testid="timeline")
+    assert root.one(class_="lane", data_party="agent").select("button") == []
+    [marker] = root.one(class_="lane", data_party="customer").select("button", class_="distress")
+    assert (marker.attrs["data-kind"], float(marker.attrs["data-t"])) == ("voice_distress", verdict["t"])
+    assert (float(marker.attrs["data-ev-start"]), float(marker.attrs["data-ev-end"])) == (verdict["start"], verdict["end"])
+    for shown in (f"{verdict['pitch_delta_st']:+.1f} semitones", f"{verdict['loudness_delta_db']:+.1f} dB",
+                  f"\u00d7{verdict['rate_ratio']:.2f}", f"{verdict['baseline']['pitch_hz']:.0f} Hz",
+                  *(format_seconds(s["start"]) for s in verdict["stretches"])):
+        assert shown in marker.attrs["title"] and shown in marker.attrs["data-message"]
+    assert marker.attrs["title"].startswith(f"Raised voice at {format_seconds(verdict['t'])}: ")
+    assert any("Raised voice" in span.text() for span in doc.one(class_="legend").select("span"))
+    [row] = doc.one("ol", data_testid="transcript").select("li", class_="inline-distress")
+    assert float(row.attrs["data-t"]) == verdict["t"] and row.attrs["data-kind"] == "voice_distress"
+    assert distress_events(raised_report)[0]["message"] in row.text()
+
+
+@pytest.mark.parametrize("which", ["text_report", "audio_report", "raised_report", "silent_report"])
+def test_a_report_from_before_these_fields_renders_as_it_did(request, which):
+    old = {k: v for k, v in request.getfixturevalue(which).items() if k not in FINDINGS}
+    doc = parse(render_html_report(old))
+    assert [k for k in header_facts(doc)] == ["Agent", "Source", "Duration", "Language", "Nudges", "Kudos"]
+    assert header_facts(doc)["Language"].text() == f"Language: {old['language'] or 'unknown'}"
+    assert [h.text() for h in doc.select("h2")] == ["Timeline", "Scorecard", "Metrics", "Transcript"]
+    assert [span.text() for span in doc.one(class_="legend").select("span")][-2:] == ["Nudge", "Kudos"]
+    lanes = doc.select(class_="lane")
+    assert [lane.attrs["role"] for lane in lanes] == ["img", "img"] and not any(lane.select("button") for lane in lanes)
+    rows = doc.one("ol", data_testid="transcript").select("li")
+    assert len(rows) == len(old["transcript"]) + len(old["nudges"]) + len(old["kudos"])
+    assert doc.select(data_testid="warnings") == [] and doc.select(class_="distress") == []
+

@@ -32,6 +32,7 @@ TEAMS = {"front": ["a01", "x9"], "tier2": ["c03"]}  # [mqtt.teams]; c03's sideca
 CALL_COLUMNS = ["call_id", "agent_id", "source", "duration", "language", "agent_talk_s", "customer_talk_s",
                 "talk_ratio_agent", "interruptions_by_agent", "interruptions_by_customer", "overtalk_s",
                 "longest_silence_s", "dead_air_s", "agent_wpm", "customer_wpm", "nudges", "kudos"]
+LATER_COLUMNS = ["untranscribed", "voice_distress", "warnings"]  # additive, after `team`
 
 
 @pytest.fixture(scope="module")
@@ -150,9 +151,9 @@ def read_csv(path):
 def test_csv_keeps_its_columns_and_adds_each_calls_team_last(batch):
     out, reports = batch
     header, *rows = read_csv(out / "summary.csv")
-    assert header[:len(CALL_COLUMNS)] == CALL_COLUMNS and header[-1] == "team"
-    assert all(k.startswith("nudges_") for k in header[len(CALL_COLUMNS):-1])
-    assert {row[0]: row[-1] for row in rows} == {"late": "front", "morning": "front", "first": "", "CX-9": "escalations"}
+    assert header[:len(CALL_COLUMNS)] == CALL_COLUMNS and header[-4:] == ["team", *LATER_COLUMNS]
+    assert all(k.startswith("nudges_") for k in header[len(CALL_COLUMNS):-4])
+    assert {row[0]: row[-4] for row in rows} == {"late": "front", "morning": "front", "first": "", "CX-9": "escalations"}
 
 
 def test_team_rows_add_up_the_calls_of_each_team(batch):
@@ -194,7 +195,7 @@ def test_without_teams_the_page_has_no_team_table_and_the_csvs_one_row(batch, tm
     _, reports = batch
     plain = [{k: v for k, v in r.items() if k != "metadata"} for r in reports]
     write_summary(plain, tmp_path / "summary.csv")
-    assert {row[-1] for row in read_csv(tmp_path / "summary.csv")[1:]} == {""}
+    assert {row[-4] for row in read_csv(tmp_path / "summary.csv")[1:]} == {""}
     header, *rows = read_csv(tmp_path / TEAMS_FILE)
     assert len(rows) == 1 and rows[0][:2] == ["", str(len(reports))]
     doc = parse(render_summary_html(plain))
