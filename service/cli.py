@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "service.demo",  # coach demo
     "service.archive.command",  # coach archive
     "service.links.command",  # coach display-link
+    "service.links.passwords",  # coach broker-passwords
     "service.asr.models_command",  # coach models
 )
 

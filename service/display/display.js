@@ -337,8 +337,9 @@
     loadSeen(agent);
     const own = `${config.topic_root}/agents/${agent}`;
     const topics = { nudges: `${own}/nudges`, state: `${own}/state` };
-    // An external broker that cannot check tokens (Mosquitto) gets the agent's
-    // own password from the link (&password=) and the bare agent id its ACL keys on.
+    // An external broker that cannot check tokens (Mosquitto) gets a login from the
+    // link: &user= (agent/<id>/<epoch>, rotating) and &password=; older links carry
+    // only the password, for the bare agent id.
     const brokerPassword = params.get("password");
     const client = window.mqtt.connect(config.broker, {
       clientId: await claimClientId(agent),
@@ -347,7 +348,7 @@
       protocolVersion: 4,              // 3.1.1: every broker speaks it, the embedded one included
       keepalive: KEEPALIVE_S,
       reconnectPeriod: RECONNECT_MS,
-      username: brokerPassword ? agent : `${claims.role}:${agent}`,
+      username: params.get("user") || (brokerPassword ? agent : `${claims.role}:${agent}`),
       password: brokerPassword || token,
     });
     // Messages are handled in order, each once the server's clock is known:

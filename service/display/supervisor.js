@@ -336,8 +336,8 @@
       clean: true,
       protocolVersion: 4,
       reconnectPeriod: RECONNECT_MS,
-      username: `supervisor:${claims.id}`,
-      password: token,
+      username: params.get("user") || `supervisor:${claims.id}`,  // &user, &password: an external broker's login
+      password: params.get("password") || token,
     });
     client.on("connect", () => {
       setConnection("connected");

@@ -109,6 +109,7 @@ class MqttSettings:
     link_base_url: str
     link_admin_token: str = field(repr=False)
     qa_password: str = field(repr=False)
+    broker_password_period_s: float
     teams: tuple[Team, ...]
 
     @classmethod
@@ -141,6 +142,7 @@ class MqttSettings:
         require(not self.link_admin_token or bool(self.link_secret), "mqtt.link_admin_token",
                 "needs mqtt.link_secret: links cannot be minted without it")
         positive(self, "mqtt", "link_ttl_s")
+        non_negative(self, "mqtt", "broker_password_period_s")
         require(self.link_max_ttl_s >= self.link_ttl_s, "mqtt.link_max_ttl_s",
                 f"must be >= mqtt.link_ttl_s ({self.link_ttl_s:g})")
         require(not self.link_base_url or is_link_base_url(self.link_base_url), "mqtt.link_base_url",

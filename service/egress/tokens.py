@@ -15,10 +15,17 @@ signature is the base64url HMAC-SHA256 of ``"callcoach.link.v1." + payload``.
 Every part is URL-safe. The MQTT username that goes with a token is its
 identity, ``role:id`` (``agent:A17``); the token is the password.
 
-Brokers that cannot check an HMAC (Mosquitto without a plugin) get a
-:func:`broker_password` instead: derived from the same secret and the agent id,
-so ``coach display-link`` can put it in the link without storing it, but it
-never expires (see docs/egress.md, "Access").
+Brokers that cannot check an HMAC (Mosquitto without a plugin) check a password
+file instead. There an identity logs in per rotation epoch (``floor(unix time /
+mqtt.broker_password_period_s)``) with a :func:`broker_login`: a username that
+names the identity and the epoch, and a password derived from the secret and
+that username. Derived, so ``coach display-link`` can put it in a link and
+``coach broker-passwords`` can write the password file without storing
+anything; per epoch, so a leaked link stops working once the file no longer
+lists its epoch. One username per epoch because a Mosquitto password file holds
+one password per username. :func:`broker_password` is the older login per
+agent that never expires (``broker_password_period_s = 0``; docs/egress.md,
+"Access").
 """
 
 from __future__ import annotations
@@ -28,18 +35,21 @@ import binascii
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 from .topics import is_valid_id
 
-__all__ = ["Identity", "Role", "TokenError", "broker_password", "sign_token", "verify_token"]
+__all__ = ["BrokerLogin", "Identity", "Role", "TokenError", "broker_epoch", "broker_login", "broker_password",
+           "sign_token", "verify_token"]
 
 Role = Literal["agent", "supervisor"]
 ROLES: tuple[str, ...] = get_args(Role)
 _VERSION = "v1"
 _TOKEN_LABEL = b"callcoach.link.v1."
 _PASSWORD_LABEL = b"callcoach.broker-password.v1."
+_EPOCH_PASSWORD_LABEL = b"callcoach.broker-password.v2."
 
 
 class TokenError(ValueError):
@@ -109,10 +119,38 @@ def verify_token(secret: str, token: str, now: float) -> tuple[Identity, int]:
 
 
 def broker_password(secret: str, agent_id: str) -> str:
-    """Agent ``agent_id``'s password on a broker that checks a password file (Mosquitto).
+    """Agent ``agent_id``'s password on a password-file broker without rotation (``broker_password_period_s = 0``).
 
-    Derived, so it is never stored; it changes only with the secret.
+    Derived, so it is never stored; it changes only with the secret, so it
+    never expires: :func:`broker_login` is the login that does.
     """
     if not secret:
         raise TokenError("no link secret configured")
     return _mac(secret, _PASSWORD_LABEL, agent_id)
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerLogin:
+    """An identity's login on a password-file broker for one rotation epoch."""
+
+    username: str
+    password: str = field(repr=False)
+
+
+def broker_epoch(now: float, period_s: float) -> int:
+    """The rotation epoch ``now`` (Unix seconds) falls in: epochs start at multiples of ``period_s``."""
+    return math.floor(now / period_s)
+
+
+def broker_login(secret: str, identity: Identity, epoch: int) -> BrokerLogin:
+    """``identity``'s login during ``epoch``: ``agent/<id>/<epoch>``, or ``supervisor/<team>/<epoch>``.
+
+    A team's supervisors share their team's login (a password file knows no
+    supervisor ids). ``/`` never occurs in an id or a team (``is_valid_id``),
+    so no two agents, teams or epochs share a username.
+    """
+    if not secret:
+        raise TokenError("no link secret configured")
+    name = identity.team if identity.role == "supervisor" else identity.id
+    username = f"{identity.role}/{name}/{epoch}"
+    return BrokerLogin(username, _mac(secret, _EPOCH_PASSWORD_LABEL, username))

@@ -2,9 +2,10 @@
 
 For operators and scripts: the URL goes to stdout alone (the expiry to
 stderr), so ``coach display-link A17`` can feed a kiosk, a QR code or an
-e-mail. ``--broker-password`` prints instead the agent's password for an
-external broker's password file (``mosquitto_passwd``): see docs/egress.md,
-"Access".
+e-mail. ``--broker-password`` prints instead the agent's password that never
+expires, for an external broker's password file without rotation
+(``mqtt.broker_password_period_s = 0``; with rotation ``coach
+broker-passwords`` writes the file): see docs/egress.md, "With Mosquitto".
 
 ``coach supervisor-link TEAM`` prints a link to team TEAM's supervisor view
 (/supervisor), for a supervisor (``--id``, default ``supervisor``).
@@ -37,7 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--base-url", metavar="URL", default="",
                    help="coach serve as the browser reaches it (default mqtt.link_base_url, else server.host:port)")
     p.add_argument("--broker-password", action="store_true",
-                   help="print the agent's password for an external broker's password file instead")
+                   help="print instead the agent's password for an external broker's password file "
+                        "without rotation (mqtt.broker_password_period_s = 0)")
     p.add_argument("--config", metavar="FILE", help="TOML file overriding config/*.toml")
     p.set_defaults(func=_main)
     s = sub.add_parser("supervisor-link", help="print a signed link to a team's supervisor view",

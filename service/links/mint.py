@@ -4,9 +4,12 @@ Why the link carries everything: the display is a static page on a desktop
 nobody logs in to; the link alone must say whose nudges it shows and prove it
 to the broker. With the embedded broker the token is the MQTT password. An
 external broker cannot check the token (Mosquitto has no HMAC check without a
-plugin), so there the link also carries the agent's derived broker password
-(``service.egress.tokens.broker_password``), which the deployment put in
-Mosquitto's password file; it does not expire with the link.
+plugin), so there the link also carries a login of the current rotation epoch
+(``&user=`` and ``&password=``, ``service.egress.tokens.broker_login``), which
+``coach broker-passwords`` puts in Mosquitto's password file for the previous,
+current and next epoch; the link expires when that login leaves the file, at
+the start of the epoch after next. With ``mqtt.broker_password_period_s = 0``
+the link carries the agent's password that never expires instead.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from service.egress.settings import MqttSettings, is_link_base_url
-from service.egress.tokens import Identity, broker_password, sign_token
+from service.egress.tokens import Identity, broker_epoch, broker_login, broker_password, sign_token
 
 __all__ = ["DisplayLink", "LinkError", "display_password", "mint_display_link", "mint_supervisor_link"]
 
@@ -41,9 +44,10 @@ def mint_display_link(settings: MqttSettings, agent_id: str, *, default_base_url
     """
     secret, identity = _secret(settings), _agent(agent_id)
     base, expires_at = _base_and_expiry(settings, default_base_url, now, base_url, ttl_s)
-    query = {"agent": agent_id, "token": sign_token(secret, identity, expires_at)}
+    login: dict[str, str] = {}
     if not settings.embedded:
-        query["password"] = broker_password(secret, agent_id)
+        login, expires_at = _external_login(settings, identity, now, expires_at)
+    query = {"agent": agent_id, "token": sign_token(secret, identity, expires_at), **login}
     return DisplayLink(f"{base.rstrip('/')}{DISPLAY_PATH}?{urlencode(query)}", expires_at)
 
 
@@ -52,21 +56,25 @@ def mint_supervisor_link(settings: MqttSettings, team: str, *, default_base_url:
                          ttl_s: float | None = None) -> DisplayLink:
     """A link to team ``team``'s supervisor view (/supervisor), for supervisor ``supervisor_id``.
 
-    Only the embedded broker checks supervisor tokens (an external broker's
-    password file knows agents only), and only a team of ``[mqtt.teams]`` has
-    agents to show.
+    Only a team of ``[mqtt.teams]`` has agents to show. An external broker
+    knows supervisors only through the rotating logins of ``coach
+    broker-passwords`` (one per team), so without rotation there is no link.
     """
     secret = _secret(settings)
     try:
         identity = Identity("supervisor", supervisor_id, team)
     except ValueError as exc:
         raise LinkError(str(exc)) from None
-    if not settings.embedded:
-        raise LinkError("supervisor links need the embedded broker (an external broker cannot check their tokens)")
+    if not settings.embedded and not settings.broker_password_period_s:
+        raise LinkError("supervisor links on an external broker need rotating logins "
+                        "(mqtt.broker_password_period_s > 0 and coach broker-passwords)")
     if not settings.team(team):
         raise LinkError(f"team {team!r} is not in [mqtt.teams] (config/mqtt.toml)")
     base, expires_at = _base_and_expiry(settings, default_base_url, now, base_url, ttl_s)
-    query = {"team": team, "token": sign_token(secret, identity, expires_at)}
+    login: dict[str, str] = {}
+    if not settings.embedded:
+        login, expires_at = _external_login(settings, identity, now, expires_at)
+    query = {"team": team, "token": sign_token(secret, identity, expires_at), **login}
     return DisplayLink(f"{base.rstrip('/')}{SUPERVISOR_PATH}?{urlencode(query)}", expires_at)
 
 
@@ -81,8 +89,22 @@ def _base_and_expiry(settings: MqttSettings, default_base_url: str, now: float, 
     return base, int(now + ttl)
 
 
+def _external_login(settings: MqttSettings, identity: Identity, now: float,
+                    expires_at: int) -> tuple[dict[str, str], int]:
+    """The link's query for an external broker's login, and its expiry, cut to when that login leaves the file."""
+    period = settings.broker_password_period_s
+    if not period:
+        return {"password": broker_password(settings.link_secret, identity.id)}, expires_at
+    epoch = broker_epoch(now, period)
+    login = broker_login(settings.link_secret, identity, epoch)
+    return {"user": login.username, "password": login.password}, min(expires_at, int((epoch + 2) * period))
+
+
 def display_password(settings: MqttSettings, agent_id: str) -> str:
-    """Agent ``agent_id``'s password for an external broker's password file (what its links carry)."""
+    """Agent ``agent_id``'s password that never expires, for a password file without rotation (period 0)."""
+    if settings.broker_password_period_s:
+        raise LinkError("display passwords rotate (mqtt.broker_password_period_s): "
+                        "write the password file with coach broker-passwords --out FILE --acl FILE")
     return broker_password(_secret(settings), _agent(agent_id).id)
 
 

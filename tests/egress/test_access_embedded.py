@@ -53,9 +53,9 @@ def test_each_login_reads_only_what_it_is_granted(settings):
 
     async def scenario():
         async with EmbeddedBroker(settings), Publisher(settings) as publisher, \
-                client(settings, "display-1", websockets=True, **token_login(AGENT_1)) as display, \
-                client(settings, "sup", **token_login(SUPERVISOR)) as supervisor, \
-                client(settings, "qa", username="qa", password=QA_PASSWORD) as qa:
+                client(settings, "display-agent-1-ws", websockets=True, **token_login(AGENT_1)) as display, \
+                client(settings, "supervisor-boss-1", **token_login(SUPERVISOR)) as supervisor, \
+                client(settings, "qa-1", username="qa", password=QA_PASSWORD) as qa:
             sink = MqttCallSink(publisher, settings)
             sink.call_started(Info(call_id="c2", agent_id="agent-2"))  # retained state of agent-2 first
             assert await publisher.flush(WAIT_S)
@@ -110,7 +110,7 @@ def test_refused_at_connect(settings, login, websockets):
     async def scenario():
         async with EmbeddedBroker(settings):
             with pytest.raises(aiomqtt.MqttError):
-                async with client(settings, "intruder", websockets=websockets, **login):
+                async with client(settings, "display-agent-1-1", websockets=websockets, **login):
                     pass
 
     asyncio.run(scenario())
@@ -124,7 +124,7 @@ def test_only_the_service_publishes(settings):
     async def scenario():
         async with EmbeddedBroker(settings), \
                 client(settings, "svc", username="callcoach", password=SERVICE_PASSWORD) as service, \
-                client(settings, "display-1", **token_login(AGENT_1)) as display:
+                client(settings, "display-agent-1-1", **token_login(AGENT_1)) as display:
             await service.subscribe(topic, qos=1)
             await display.publish(topic, b'{"forged": true}', qos=1)
             await service.publish(topic, b'{"forged": false}', qos=1)
@@ -139,7 +139,8 @@ def test_a_token_that_expires_while_connected_grants_nothing_more(settings):
     login = token_login(AGENT_1, ttl_s=60)  # signed against the real clock: far ahead of the broker's fake one
 
     async def scenario():
-        async with EmbeddedBroker(settings, clock=lambda: now[0]), client(settings, "d", **login) as display:
+        async with EmbeddedBroker(settings, clock=lambda: now[0]), \
+                client(settings, "display-agent-1-1", **login) as display:
             before = await display.subscribe(f"{ROOT}/agents/agent-1/nudges", qos=1)
             now[0] = 4_000_000_000.0  # the broker's clock passes the token's expiry
             after = await display.subscribe(f"{ROOT}/agents/agent-1/state", qos=1)
@@ -167,11 +168,11 @@ def test_another_agents_retained_state_never_reaches_a_display_on_connect(settin
             sink = MqttCallSink(publisher, settings)
             sink.call_started(Info(call_id="c2", agent_id="agent-2"))  # agent-2's retained state
             assert await publisher.flush(WAIT_S)
-            async with aiomqtt.Client("127.0.0.1", settings.embedded_tcp_port, identifier="display-2",
+            async with aiomqtt.Client("127.0.0.1", settings.embedded_tcp_port, identifier="display-agent-2-1",
                                       clean_session=False, **token_login(AGENT_2)) as other:
                 await other.subscribe(f"{ROOT}/agents/agent-2/#", qos=1)  # a persistent session, then offline
             received: list[str] = []
-            async with client(settings, "display-1", **token_login(AGENT_1)) as display:
+            async with client(settings, "display-agent-1-1", **token_login(AGENT_1)) as display:
                 await display.subscribe(f"{ROOT}/agents/agent-1/#", qos=1)
                 sink.call_started(Info(call_id="c1", agent_id="agent-1"))
                 assert await publisher.flush(WAIT_S)

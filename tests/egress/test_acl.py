@@ -39,7 +39,7 @@ NUDGE = {"kind": "jargon", "t": 3.0, "speaker": "agent", "severity": "info", "me
 class ShippedMosquitto(Mosquitto):
     """Mosquitto running config/mosquitto.conf with its paths and ports swapped for the test's."""
 
-    def __init__(self, folder: Path, passwd: Path) -> None:
+    def __init__(self, folder: Path, passwd: Path, acl: Path = CONFIG / "mosquitto.acl", extra: str = "") -> None:
         super().__init__(folder)
         ca, cert, key = make_certificates(folder)
         self.ca, self.ws_port = ca, free_port()
@@ -50,7 +50,7 @@ class ShippedMosquitto(Mosquitto):
             "/etc/mosquitto/certs/server.key": str(key),
             "/etc/mosquitto/certs/ca.crt": str(ca),
             "/etc/mosquitto/passwd": str(passwd),
-            "/etc/mosquitto/callcoach.acl": str(CONFIG / "mosquitto.acl"),
+            "/etc/mosquitto/callcoach.acl": str(acl),
             "/var/lib/mosquitto/": f"{folder}/",
         }
         text = (CONFIG / "mosquitto.conf").read_text()
@@ -58,7 +58,7 @@ class ShippedMosquitto(Mosquitto):
             assert shipped in text, f"config/mosquitto.conf no longer has {shipped!r}: update this test"
             text = text.replace(shipped, here)
         # Started as root, Mosquitto would drop to user "mosquitto", who cannot write the test's folder.
-        self.conf.write_text(f"{text}\nuser {getpass.getuser()}\nlog_dest file {folder}/mosquitto.log\n")
+        self.conf.write_text(f"{text}\n{extra}\nuser {getpass.getuser()}\nlog_dest file {folder}/mosquitto.log\n")
 
     def tls(self) -> aiomqtt.TLSParameters:
         return aiomqtt.TLSParameters(ca_certs=str(self.ca), cert_reqs=ssl.CERT_REQUIRED)
@@ -73,8 +73,9 @@ def make_passwd(path: Path, users: dict[str, str]) -> Path:
 
 @pytest.fixture
 def deployment(tmp_path, settings):
-    """The shipped broker with the service, qa and two agents' displays in its password file."""
-    settings = dataclasses.replace(settings, username="callcoach", password=SERVICE_PASSWORD, link_secret=SECRET)
+    """The shipped broker with the service, qa and two agents' lasting passwords (no rotation) in its password file."""
+    settings = dataclasses.replace(settings, username="callcoach", password=SERVICE_PASSWORD, link_secret=SECRET,
+                                   broker_password_period_s=0)
     passwd = make_passwd(tmp_path / "passwd", {
         "callcoach": SERVICE_PASSWORD, "qa": QA_PASSWORD,
         "agent-1": display_password(settings, "agent-1"), "agent-2": display_password(settings, "agent-2")})

@@ -91,7 +91,7 @@ def test_embedded_broker_serves_tcp_and_websockets(settings):
             assert await publisher.flush(WAIT_S)
             # A display connects over WebSockets, like the browser does, and gets the retained state.
             async with aiomqtt.Client("127.0.0.1", settings.embedded_ws_port, transport="websockets",
-                                      websocket_path="/", identifier="ws-display",
+                                      websocket_path="/", identifier="display-agent-9-ws",
                                       **token_login(Identity("agent", "agent-9"))) as display:
                 await display.subscribe("callcoach/v1/agents/agent-9/#", qos=1)
                 worker = threading.Thread(target=sink.nudge, args=(info, NUDGE))  # a pipeline thread

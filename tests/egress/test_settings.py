@@ -82,6 +82,8 @@ SECRET = "k" * 40
     ({"teams": {"bill#ing": ["A17"]}}, "mqtt.teams.bill#ing"),
     ({"teams": {"billing": "A17"}}, "mqtt.teams.billing"),
     ({"teams": ["A17"]}, "mqtt.teams"),
+    ({"broker_password_period_s": -1}, "mqtt.broker_password_period_s"),
+    ({"broker_password_period_s": "12h"}, "mqtt.broker_password_period_s"),
 ])
 def test_bad_access_settings_name_their_key_and_never_quote_a_secret(config, bad, key):
     with pytest.raises(SettingError) as refused:

@@ -7,8 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from service.egress import Identity, MqttSettings, verify_token
-from service.links import LinkError, display_password, mint_display_link
+from service.egress import Identity, MqttSettings, Team, verify_token
+from service.egress.tokens import BrokerLogin, broker_login
+from service.links import LinkError, display_password, mint_display_link, mint_supervisor_link
 from service.links.endpoint import display_link_reply
 
 SECRET = "link-secret-for-the-tests-0123456789"
@@ -34,10 +35,45 @@ def test_a_link_opens_the_agents_display_with_a_token_for_that_agent(settings):
     assert verify_token(SECRET, params["token"], NOW) == (Identity("agent", "A17"), link.expires_at)
 
 
-def test_with_an_external_broker_the_link_carries_the_agents_broker_password(settings):
-    external = dataclasses.replace(settings, broker_url="mqtts://mqtt.example.com")
-    params = query(mint_display_link(external, "A17", default_base_url="http://coach", now=NOW).url)
+def test_without_rotation_an_external_brokers_link_carries_the_agents_lasting_password(settings):
+    external = dataclasses.replace(settings, broker_url="mqtts://mqtt.example.com", broker_password_period_s=0)
+    link = mint_display_link(external, "A17", default_base_url="http://coach", now=NOW)
+    params = query(link.url)
     assert params["password"] == display_password(external, "A17") != display_password(external, "A18")
+    assert "user" not in params and link.expires_at == int(NOW + settings.link_ttl_s)  # the page logs in as A17
+
+
+PERIOD = 3600.0
+
+
+@pytest.mark.parametrize(("minted", "ttl", "user_epoch", "expires"), [
+    pytest.param(10 * PERIOD, 600, 10, 10 * PERIOD + 600, id="a short ttl is kept"),
+    pytest.param(10 * PERIOD, 3 * PERIOD, 10, 12 * PERIOD, id="minted as an epoch begins: 2 epochs"),
+    pytest.param(11 * PERIOD - 1, 3 * PERIOD, 10, 12 * PERIOD, id="minted as an epoch ends: 1 epoch"),
+])
+def test_with_rotation_the_link_carries_its_epochs_login_and_ends_when_the_epoch_after_next_begins(
+        settings, minted, ttl, user_epoch, expires):
+    external = dataclasses.replace(settings, broker_url="mqtts://mqtt.example.com", broker_password_period_s=PERIOD)
+    link = mint_display_link(external, "A17", default_base_url="http://coach", now=minted, ttl_s=ttl)
+    params = query(link.url)
+    assert link.expires_at == expires
+    assert broker_login(SECRET, Identity("agent", "A17"), user_epoch) == BrokerLogin(params["user"], params["password"])
+    assert params["user"] == f"agent/A17/{user_epoch}"
+    assert verify_token(SECRET, params["token"], minted)[1] == expires  # the page ends the link then too
+    with pytest.raises(LinkError, match="coach broker-passwords"):
+        display_password(external, "A17")  # no lasting password while they rotate
+
+
+def test_with_rotation_a_supervisor_link_carries_its_teams_login(settings):
+    external = dataclasses.replace(settings, broker_url="mqtts://mqtt.example.com", broker_password_period_s=PERIOD,
+                                   teams=(Team("billing", frozenset({"A17"})),))
+    params = query(mint_supervisor_link(external, "billing", default_base_url="http://coach", now=10 * PERIOD,
+                                        supervisor_id="boss").url)
+    assert (params["user"], params["team"]) == ("supervisor/billing/10", "billing")
+    assert params["password"] == broker_login(SECRET, Identity("supervisor", "anyone", "billing"), 10).password
+    with pytest.raises(LinkError, match="rotating logins"):
+        mint_supervisor_link(dataclasses.replace(external, broker_password_period_s=0), "billing",
+                             default_base_url="http://coach", now=NOW)
 
 
 def test_base_url_precedence_and_ttl(settings):

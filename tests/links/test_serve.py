@@ -59,7 +59,7 @@ def test_the_command_prints_a_link_the_broker_accepts_for_that_agent_only(served
 
     async def scenario():
         broker = {"hostname": "127.0.0.1", "port": served.tcp_port}
-        async with aiomqtt.Client(**broker, identifier="display-a", **login_of(url)) as display_a, \
+        async with aiomqtt.Client(**broker, identifier="display-agent-a-1", **login_of(url)) as display_a, \
                 aiomqtt.Client(**broker, identifier="svc", username="callcoach", password=SERVICE_PASSWORD) as svc:
             asked = [await display_a.subscribe(f"{ROOT}/agents/{agent}/#", qos=1) for agent in ("agent-b", "agent-a")]
             asked.append(await display_a.subscribe(f"{ROOT}/calls/#", qos=1))
@@ -93,10 +93,15 @@ def test_the_command_without_a_secret_says_what_to_set(tmp_path):
 
 
 def test_the_broker_password_is_printed_for_mosquitto_passwd(tmp_path):
+    """Without rotation (broker_password_period_s = 0, the default): the agent's lasting password."""
     config = write_config(tmp_path / "c.toml", {"mqtt": {"link_secret": SECRET}})
     first, again = (run_coach("display-link", "A17", "--broker-password", "--config", str(config)) for _ in range(2))
     other = run_coach("display-link", "A18", "--broker-password", "--config", str(config))
     assert first.returncode == 0 and first.stdout == again.stdout != other.stdout and len(first.stdout.strip()) >= 40
+    rotating = run_coach("display-link", "A17", "--broker-password", "--config",
+                         str(write_config(tmp_path / "r.toml", {"mqtt": {"link_secret": SECRET,
+                                                                          "broker_password_period_s": 3600}})))
+    assert rotating.returncode == 2 and "coach broker-passwords" in rotating.stderr and not rotating.stdout
 
 
 def test_serve_refuses_an_embedded_broker_off_loopback_without_a_link_secret(tmp_path):
