@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 
 from import_graph import PACKAGE, module_imports, module_name, source_files
@@ -85,3 +87,16 @@ def test_the_layer_test_would_see_a_violation():
     assert "service.protocols" in module_imports(MODULES["service.ingress.server"])
     assert "service.core" in module_imports(MODULES["service.call.pipeline"]) or \
         "service.core" in {n.rsplit(".", 1)[0] for n in module_imports(MODULES["service.call.pipeline"])}
+
+
+def test_no_test_imports_the_tests_folder_as_a_package():
+    """``make test`` runs plain ``pytest``, which puts ``tests/`` (not the checkout) on sys.path: ``from tests.x``
+    works only from a developer's ``python -m pytest`` and fails on a fresh clone, so helpers import as ``x``."""
+    tests = PACKAGE.parent / "tests"
+    bad = []
+    for path in tests.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
+            bad += [f"{path.relative_to(tests)}: {n}" for n in names if n == "tests" or n.startswith("tests.")]
+    assert bad == []

@@ -8,7 +8,7 @@ from service.asr import AsrSettings, SettingsError
 from service.coaching.kinds import coaching_settings
 from service.coaching.bias import bias_vocabulary
 from service.coaching.vocabulary import bounded_prompt, pack_vocabulary
-from coaching.packs import make_pack  # tests/ is the rootdir on sys.path (no __init__.py there)
+from coaching.packs import make_pack
 
 CATEGORIES = ("distress", "acknowledgement", "policy", "runaround")
 

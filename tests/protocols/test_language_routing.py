@@ -73,7 +73,7 @@ LIVE = [
 
 
 def test_a_live_call_reports_its_telephony_language_on_twilio_audiohook_and_stream(tmp_path, short_call):
-    from tests.ingress.conftest import start_server
+    from ingress.conftest import start_server
 
     served = start_server(tmp_path / "serve", {"stream_language": "tr"})
     try:
@@ -91,7 +91,7 @@ def test_a_live_call_reports_its_telephony_language_on_twilio_audiohook_and_stre
 @pytest.fixture(scope="module")
 def short_call(tmp_path_factory):
     from service.testing.synth import synthesize_call
-    from tests.ingress.conftest import SHORT
+    from ingress.conftest import SHORT
 
     path = tmp_path_factory.mktemp("language-calls") / "short.wav"
     synthesize_call(SHORT, path, sample_rate=16000)
