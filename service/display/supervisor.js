@@ -28,7 +28,7 @@
   const REASONS = {
     alert_nudge: (e) => format(t.reason_alert, { kind: label(e.kind) }),
     dead_air: (e) => format(t.reason_silence, { seconds: Math.round(e.silence_s || 0) }),
-    customer_distress: () => t.reason_distress,
+    customer_distress: (e) => (e.source === "voice" ? t.reason_distress_voice : t.reason_distress),
   };
 
   let t = I18N.en;

@@ -80,8 +80,8 @@ REASONS = ("alert_nudge", "dead_air", "customer_distress")
 
 
 class _CallState:
-    __slots__ = ("agent_id", "alert", "alert_at", "attention", "distress_since", "last_state_at", "recent",
-                 "sequence", "silence_s", "team")
+    __slots__ = ("agent_id", "alert", "alert_at", "attention", "distress_since", "distress_source", "last_state_at",
+                 "recent", "sequence", "silence_s", "team")
 
     def __init__(self, last_nudges: int = 3) -> None:
         self.sequence = 0
@@ -91,6 +91,7 @@ class _CallState:
         self.alert: dict | None = None  # the latest alert-severity nudge
         self.alert_at: float | None = None
         self.distress_since: float | None = None
+        self.distress_source = ""  # what shows the distress now: "words" or "voice"
         self.silence_s = 0.0
         self.recent: deque[dict] = deque(maxlen=last_nudges)
         self.attention: dict | None = None  # this call's digest entry, None when it needs none
@@ -217,6 +218,7 @@ class MqttCallSink:
             return
         with self._lock:
             distressed = bool(state.get("customer_distress"))
+            call.distress_source = str(state.get("customer_distress_source") or "words") if distressed else ""
             if not distressed:
                 call.distress_since = None
             elif call.distress_since is None:
@@ -234,7 +236,7 @@ class MqttCallSink:
         elif call.silence_s >= limits.dead_air_s:
             reason = {"reason": "dead_air", "severity": "warn", "silence_s": round(call.silence_s, 1)}
         elif call.distress_since is not None and now - call.distress_since >= limits.distress_s:
-            reason = {"reason": "customer_distress", "severity": "warn"}
+            reason = {"reason": "customer_distress", "severity": "warn", "source": call.distress_source}
         before = call.attention
         if reason is None:
             call.attention = None

@@ -91,8 +91,21 @@ def test_long_silence_and_long_distress_are_reasons_and_the_call_end_clears_them
     sink.state(upset, {"status": "active", "silence_s": 0.0, "customer_distress": True})
     assert [(c["call_id"], c["reason"]) for c in recorder.digests()[-1]["calls"]] == [
         ("c1", "dead_air"), ("c2", "customer_distress")]
+    assert recorder.digests()[-1]["calls"][1]["source"] == "words"  # the service before voice distress sent none
     sink.call_ended(quiet, {"metrics": {}})
     assert [c["call_id"] for c in recorder.digests()[-1]["calls"]] == ["c2"]
+
+
+def test_distress_shown_only_by_the_voice_says_so_in_the_digest(rig):
+    sink, recorder, clock = rig
+    upset = TeamInfo(call_id="c5", agent_id="a5")
+    sink.call_started(upset)
+    voice = {"status": "active", "silence_s": 0.0, "customer_distress": True, "customer_distress_source": "voice"}
+    sink.state(upset, voice)
+    clock.now += 11
+    sink.state(upset, voice)
+    [entry] = recorder.digests()[-1]["calls"]
+    assert (entry["reason"], entry["source"]) == ("customer_distress", "voice")
 
 
 def test_calls_without_a_team_or_of_another_team_stay_out_of_the_digest(rig):
