@@ -31,13 +31,12 @@ import statistics
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 from asr_corpus import add_common_args, settings_from_args
 from bench_guards import SPEECH, real_clips
 
 from service.asr import LanguageTracker, load_transcriber
-from service.asr.window import FRAMES_PER_SECOND, fit_window, window_frames
+from service.asr.window import fit_window, window_frames
 
 
 def languages_present() -> list[str]:

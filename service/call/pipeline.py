@@ -29,11 +29,11 @@ import time
 import numpy as np
 
 from ..asr import AsrSettings, DecodeJob, DecodeScheduler, LanguageTracker, Transcriber, TranscriptionResult
+from ..asr.scheduler import QUEUE_FULL, SHED
 from ..coaching import CoachingEngine, MessageCatalog, coaching_settings
 from ..core import CallSession, Kudos, Nudge, SessionSettings, Speaker, TranscriptionRequest, TranscriptSegment
 from ..core.channel_check import ChannelCheck, ChannelCheckSettings, ChannelVerdict
 from .info import CallInfo, CallSink
-from ..asr.scheduler import QUEUE_FULL, SHED
 from .report import CallReport, Untranscribed
 
 __all__ = ["CallPipeline"]
@@ -48,6 +48,7 @@ def _message_catalog() -> MessageCatalog:
 
 
 def _message(catalog: MessageCatalog, display_language: str, kind: str, variant: str) -> str:
+    """A nudge's text for the session; a module function, not a method, so a session never holds its pipeline."""
     return catalog.message(kind, display_language, variant)
 
 
