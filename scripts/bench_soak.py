@@ -99,12 +99,13 @@ SERVER_CONFIG = """
 port = 0
 reports_dir = "{reports}"
 max_calls = {max_calls}
+memory_trim_every_s = {trim}
 """
 
 
-def start_server(folder: Path, broker_port: int, max_calls: int) -> tuple[subprocess.Popen, str, Path]:
+def start_server(folder: Path, broker_port: int, max_calls: int, trim: float) -> tuple[subprocess.Popen, str, Path]:
     reports = folder / "reports"
-    proc, address = serve(folder, broker_port, SERVER_CONFIG.format(reports=reports, max_calls=max_calls))
+    proc, address = serve(folder, broker_port, SERVER_CONFIG.format(reports=reports, max_calls=max_calls, trim=trim))
     return proc, address, reports
 
 
@@ -238,7 +239,7 @@ async def soak(args, url: str, http: str, broker_port: int, pid: int, calls: lis
     audio_s = sum(len(c.agent) / c.rate for c in calls) / len(calls)
     print(f"setup {args.calls} clients x {args.minutes:g} min, /stream paced in real time, calls of "
           f"{', '.join(f'{len(c.agent) / c.rate:.0f}' for c in calls)} s, asr whisper (config), "
-          f"{os.cpu_count()} cpu, wall {wall_s / 60:.1f} min")
+          f"{os.cpu_count()} cpu, memory_trim_every_s {args.memory_trim_every_s:g}, wall {wall_s / 60:.1f} min")
     print(f"calls_completed {len(completed)}")
     print(f"calls_failed {len(finished) - len(completed)}")
     print(f"audio_streamed_s {len(finished) * audio_s:.0f}")
@@ -276,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--minutes", type=float, default=10.0, help="how long the clients keep starting calls")
     p.add_argument("--sample-s", type=float, default=10.0, help="RSS sampling interval")
     p.add_argument("--keep", type=Path, help="copy the server log here")
+    p.add_argument("--memory-trim-every-s", type=float, default=60.0,
+                   help="the server's server.memory_trim_every_s (0 = never; compare runs to see what it buys)")
     p.add_argument("--trace-memory", type=Path, metavar="FILE",
                    help="diagnosis only: the server writes RSS, Python heap (tracemalloc), malloc arenas and live "
                         "call objects to FILE as JSON lines (scripts/soak_memtrace; slows the server)")
@@ -293,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
         broker, broker_port = start_mosquitto(folder, BROKER_QUEUE)
         server = None
         try:
-            server, address, reports = start_server(folder, broker_port, args.calls + 10)
+            server, address, reports = start_server(folder, broker_port, args.calls + 10, args.memory_trim_every_s)
             asyncio.run(soak(args, f"ws://{address}", f"http://{address}", broker_port, server.pid, calls, reports))
         finally:
             if server is not None:

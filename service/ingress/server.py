@@ -31,6 +31,7 @@ from service.protocols import PROTOCOLS, AudioOut, Fault
 
 from .http import HttpRoutes
 from .link import Link
+from .memory import release_freed_memory
 from .metrics import Metrics
 from .runner import CallBook, Registration
 from .settings import ServerSettings
@@ -118,6 +119,7 @@ class IngressServer:
         self._server: Server | None = None
         self._tcp_servers: dict[tuple[str, str], asyncio.Server] = {}
         self._poller: asyncio.Task | None = None
+        self._trimmer: asyncio.Task | None = None
 
     def _make_metrics(self) -> Metrics:
         m = Metrics()
@@ -141,6 +143,7 @@ class IngressServer:
                   labels=("endpoint", "type"))
         m.counter("callcoach_late_audio_seconds_total", "Audio dropped as duplicate or later than the skew bound.",
                   labels=("endpoint",))
+        m.counter("callcoach_memory_trims_total", "Times freed memory was handed back to the OS (malloc_trim).")
         return m
 
     def _queue_depth(self) -> float:
@@ -200,6 +203,7 @@ class IngressServer:
                     self._tcp_servers[(endpoint, party)] = await asyncio.start_server(
                         lambda r, w, e=endpoint, p=party: self._handle_tcp(e, p, r, w), s.host, port)
         self._poller = asyncio.create_task(self._poll())
+        self._trimmer = asyncio.create_task(self._trim()) if s.memory_trim_every_s > 0 else None
         tcp = ", ".join(f"{e}/{p} on {self.tcp_port(e, p)}" for e, p in self._tcp_servers)
         log.info("listening on %s:%d (%s)%s as instance %s", s.host, self.port, ", ".join(s.endpoints),
                  f"; {tcp}" if tcp else "", self.instance)
@@ -240,6 +244,8 @@ class IngressServer:
             log.error("shutdown: calls still finalising after %.0f s, abandoned", self.settings.shutdown_grace_s)
         if self._poller:
             self._poller.cancel()
+        if self._trimmer:
+            self._trimmer.cancel()
         if self._own_asr and self._asr is not None:
             await asyncio.get_running_loop().run_in_executor(None, self._asr.close)
         self._server = None
@@ -250,6 +256,13 @@ class IngressServer:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+    async def _trim(self) -> None:
+        """Every ``memory_trim_every_s``, hand freed memory back to the OS (off the loop: it may take ms)."""
+        while True:
+            await asyncio.sleep(self.settings.memory_trim_every_s)
+            if await asyncio.to_thread(release_freed_memory):
+                self.metrics.inc("callcoach_memory_trims_total")
 
     async def _poll(self) -> None:
         """Apply finished ASR results to every call and expire stale registrations, on the loop thread."""

@@ -35,6 +35,7 @@ class ServerSettings:
     max_call_s: float
     poll_interval_s: float
     shutdown_grace_s: float
+    memory_trim_every_s: float
     drain_timeout_s: float
     ready_max_decode_wait_s: float
     media: MediaSettings
@@ -74,6 +75,8 @@ class ServerSettings:
             value = getattr(self.media, name) if hasattr(self.media, name) else getattr(self, name)
             if value <= 0:
                 raise ConfigError(f"[server] {name} must be positive")
+        if self.memory_trim_every_s < 0:
+            raise ConfigError("[server] memory_trim_every_s must be >= 0 (0 = never)")
 
     def options(self, endpoint: str) -> Any:
         """The settings of an enabled endpoint's protocol."""

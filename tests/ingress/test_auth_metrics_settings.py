@@ -61,7 +61,8 @@ def test_public_bind_needs_every_enabled_credential():
     settings(host="::1").check_bind()
 
 
-@pytest.mark.parametrize("bad", [{"max_calls": 0}, {"endpoints": ["sip"]}, {"twilio_outbound_speaker": "customer"}])
+@pytest.mark.parametrize("bad", [{"max_calls": 0}, {"endpoints": ["sip"]}, {"twilio_outbound_speaker": "customer"},
+                                 {"memory_trim_every_s": -1}])
 def test_bad_values_are_refused(bad):
     with pytest.raises(ConfigError):
         settings(**bad)
