@@ -8,8 +8,9 @@ need it, and the language tracker imports the settings.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 
-__all__ = ["whisper_language"]
+__all__ = ["centre_choice", "whisper_language"]
 
 # Tags whose primary subtag is not Whisper's code for the same language: Genesys and
 # BCP 47 say "fil" (Filipino) where Whisper says "tl" (Tagalog, the language Filipino is based on).
@@ -33,3 +34,19 @@ def whisper_language(tag: str) -> str | None:
     primary = tag.strip().replace("_", "-").split("-", 1)[0].lower()
     code = _ALIASES.get(primary, primary)
     return code if code in _whisper_codes() else None
+
+
+def centre_choice(ranked: Sequence[tuple[str, float]], allowed: Sequence[str]) -> tuple[str, float]:
+    """The detector's choice among ``allowed`` (any language when empty) and its share of their probability.
+
+    ``ranked`` is one window's detection, ``(token, probability)`` best first
+    with tokens as the model writes them (``"<|el|>"``). Why a share: Whisper
+    base spreads a real Latvian utterance over Lithuanian, Russian and others
+    (raw 0.10-0.56), so a raw threshold never fixes a Latvian call; among the
+    centre's languages the same utterance is clearly Latvian (0.82-1.00).
+    A window whose detection names none of ``allowed`` falls back to all.
+    """
+    pairs = [(token[2:-2], float(probability)) for token, probability in ranked]
+    candidates = [pair for pair in pairs if not allowed or pair[0] in allowed] or pairs
+    language, probability = candidates[0]
+    return language, probability / sum(p for _, p in candidates)

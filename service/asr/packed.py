@@ -47,6 +47,7 @@ from faster_whisper.transcribe import get_suppressed_tokens
 from ..core.events import Speaker
 from ..core.session import TranscriptionRequest
 from . import guards
+from .codes import centre_choice
 from .language import LanguageTracker
 from .settings import AsrSettings
 from .transcriber import SAMPLE_RATE, TranscriptionResult
@@ -342,13 +343,7 @@ class PackedDecoder:
         if not self._engine.multilingual:
             return [("en", 1.0)] * encoded.shape[0]
         allowed = self._settings.language.languages
-        out = []
-        for ranked in self._model.model.detect_language(encoded):
-            ranked = [(token[2:-2], prob) for token, prob in ranked]
-            candidates = [pair for pair in ranked if not allowed or pair[0] in allowed] or ranked
-            share = float(candidates[0][1]) / sum(p for _, p in candidates)  # its share among the centre's languages
-            out.append((candidates[0][0], share))
-        return out
+        return [centre_choice(ranked, allowed) for ranked in self._model.model.detect_language(encoded)]
 
     def _prompt(self, language: str) -> list[int]:
         return self._model.get_prompt(self._tokenizer(language)[0], [], without_timestamps=True)

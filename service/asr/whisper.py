@@ -30,6 +30,7 @@ from faster_whisper.tokenizer import Tokenizer
 from faster_whisper.transcribe import get_suppressed_tokens
 
 from . import guards
+from .codes import centre_choice
 from .errors import ModelError
 from .models import resolve_model
 from .settings import AsrSettings
@@ -169,11 +170,7 @@ class WhisperTranscriber:
     def _detect(self, encoded: ctranslate2.StorageView) -> tuple[str, float]:
         if not self.multilingual:
             return "en", 1.0
-        ranked = [(token[2:-2], prob) for token, prob in self._model.model.detect_language(encoded)[0]]
-        allowed = self._settings.language.languages
-        candidates = [pair for pair in ranked if not allowed or pair[0] in allowed] or ranked
-        language, probability = candidates[0]
-        return language, float(probability) / sum(p for _, p in candidates)  # its share among the centre's languages
+        return centre_choice(self._model.model.detect_language(encoded)[0], self._settings.language.languages)
 
     def _generate(self, encoded: ctranslate2.StorageView, prompt: list[int], tokenizer: Tokenizer,
                   suppressed: list[int], beam: int, max_new: int, retry: bool) -> tuple[str, float, float]:

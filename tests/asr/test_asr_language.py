@@ -1,5 +1,7 @@
 import dataclasses
 
+import pytest
+
 from service.asr import LanguageTracker, TranscriptionResult
 
 
@@ -112,3 +114,12 @@ def test_whisper_language_takes_telephony_tags_and_refuses_what_whisper_lacks():
     assert [whisper_language(t) for t in ("el", "el-GR", "EN_us", " tr ", "fil-PH", "lv-LV", "haw")] == \
         ["el", "el", "en", "tr", "tl", "lv", "haw"]
     assert [whisper_language(t) for t in ("english", "xx", "", "-")] == [None, None, None, None]
+
+
+def test_the_detection_is_the_best_of_the_centres_languages_with_its_share_of_them():
+    from service.asr.codes import centre_choice
+
+    ranked = [("<|lt|>", 0.5), ("<|lv|>", 0.3), ("<|ru|>", 0.1), ("<|en|>", 0.1)]
+    assert centre_choice(ranked, ("en", "lv")) == ("lv", pytest.approx(0.75))
+    assert centre_choice(ranked, ()) == ("lt", pytest.approx(0.5))  # no restriction: the raw probability
+    assert centre_choice(ranked, ("el",)) == ("lt", pytest.approx(0.5))  # none of the centre's: all of them
