@@ -23,7 +23,7 @@ from service.config import ConfigError
 from service.egress.settings import MqttSettings
 from service.settings import load_checked_config
 
-from .mint import LinkError, display_password, mint_display_link, mint_supervisor_link
+from .mint import DisplayLink, LinkError, display_password, mint_display_link, mint_supervisor_link
 
 __all__ = ["register"]
 
@@ -65,9 +65,7 @@ def _main(args: argparse.Namespace) -> int:
     except (ConfigError, LinkError) as exc:
         print(f"coach display-link: {exc}", file=sys.stderr)
         return 2
-    print(link.url)
-    print(f"valid until {datetime.fromtimestamp(link.expires_at, UTC):%Y-%m-%d %H:%M:%S} UTC", file=sys.stderr)
-    return 0
+    return _print_link(link)
 
 
 def _supervisor_main(args: argparse.Namespace) -> int:
@@ -79,6 +77,11 @@ def _supervisor_main(args: argparse.Namespace) -> int:
     except (ConfigError, LinkError) as exc:
         print(f"coach supervisor-link: {exc}", file=sys.stderr)
         return 2
+    return _print_link(link)
+
+
+def _print_link(link: DisplayLink) -> int:
+    """The link on stdout (for scripts), its expiry on stderr (for the person)."""
     print(link.url)
     print(f"valid until {datetime.fromtimestamp(link.expires_at, UTC):%Y-%m-%d %H:%M:%S} UTC", file=sys.stderr)
     return 0

@@ -44,11 +44,8 @@ def mint_display_link(settings: MqttSettings, agent_id: str, *, default_base_url
     """
     secret, identity = _secret(settings), _agent(agent_id)
     base, expires_at = _base_and_expiry(settings, default_base_url, now, base_url, ttl_s)
-    login: dict[str, str] = {}
-    if not settings.embedded:
-        login, expires_at = _external_login(settings, identity, now, expires_at)
-    query = {"agent": agent_id, "token": sign_token(secret, identity, expires_at), **login}
-    return DisplayLink(f"{base.rstrip('/')}{DISPLAY_PATH}?{urlencode(query)}", expires_at)
+    return _signed(settings, secret, identity, f"{base.rstrip('/')}{DISPLAY_PATH}", {"agent": agent_id}, now,
+                   expires_at)
 
 
 def mint_supervisor_link(settings: MqttSettings, team: str, *, default_base_url: str, now: float,
@@ -71,11 +68,23 @@ def mint_supervisor_link(settings: MqttSettings, team: str, *, default_base_url:
     if not settings.team(team):
         raise LinkError(f"team {team!r} is not in [mqtt.teams] (config/mqtt.toml)")
     base, expires_at = _base_and_expiry(settings, default_base_url, now, base_url, ttl_s)
+    return _signed(settings, secret, identity, f"{base.rstrip('/')}{SUPERVISOR_PATH}", {"team": team}, now,
+                   expires_at)
+
+
+def _signed(settings: MqttSettings, secret: str, identity: Identity, page: str, params: dict[str, str], now: float,
+            expires_at: int) -> DisplayLink:
+    """``page`` with ``params``, the token of ``identity`` and, for an external broker, its login.
+
+    The login may cut the expiry short (a rotating login leaves the password
+    file), and the token is signed for that expiry, so the broker and the
+    page agree on when the link dies.
+    """
     login: dict[str, str] = {}
     if not settings.embedded:
         login, expires_at = _external_login(settings, identity, now, expires_at)
-    query = {"team": team, "token": sign_token(secret, identity, expires_at), **login}
-    return DisplayLink(f"{base.rstrip('/')}{SUPERVISOR_PATH}?{urlencode(query)}", expires_at)
+    query = {**params, "token": sign_token(secret, identity, expires_at), **login}
+    return DisplayLink(f"{page}?{urlencode(query)}", expires_at)
 
 
 def _base_and_expiry(settings: MqttSettings, default_base_url: str, now: float, base_url: str,
